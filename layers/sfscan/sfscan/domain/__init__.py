@@ -1,0 +1,1 @@
+"""Values shared by every layer: findings, statuses, severities, snapshot, settings."""

@@ -1,0 +1,152 @@
+"""Per-org settings (CONTROL.md "Settings"), validated once; nothing runs on half a config."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from sfscan.domain.errors import InputError, describe_validation_errors
+from sfscan.domain.rule_ids import RULE_IDS
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_INTEGRATION_PROFILES = (
+    "Minimum Access - API Only Integrations",
+    "Salesforce API Only System Integrations",
+)
+DEFAULT_EXCESSIVE_PERMISSIONS = (
+    "ModifyAllData",
+    "ViewAllData",
+    "ManageUsers",
+    "AuthorApex",
+    "CustomizeApplication",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntegrationUserSettings(_Strict):
+    usernames: tuple[str, ...] = ()
+    username_patterns: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = DEFAULT_INTEGRATION_PROFILES
+    permission_sets: tuple[str, ...] = ()
+    exclude_usernames: tuple[str, ...] = ()
+    detect_by_behavior: bool = True
+
+    @field_validator("username_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, pattern in enumerate(value):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"item {i}: not a valid regular expression ({exc})") from None
+        return value
+
+    def matches_pattern(self, username: str) -> bool:
+        return any(re.search(p, username, re.IGNORECASE) for p in self.username_patterns)
+
+
+class Suppression(_Strict):
+    rule_id: str
+    resource_id: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: AwareDatetime | None = None
+
+    @field_validator("rule_id")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        if value not in RULE_IDS:
+            raise ValueError(f"unknown rule id {value!r}; known ids: {', '.join(RULE_IDS)}")
+        return value
+
+    def active_at(self, when: datetime) -> bool:
+        return self.expires is None or self.expires > when
+
+
+class Settings(_Strict):
+    allowed_networks: tuple[Network, ...] = ()
+    lookback_days: int = Field(default=30, ge=1, le=180, strict=True)
+    outside_login_scope: Literal["integration", "all"] = "integration"
+    integration_users: IntegrationUserSettings = IntegrationUserSettings()
+    excessive_permissions: tuple[str, ...] = DEFAULT_EXCESSIVE_PERMISSIONS
+    suppressions: tuple[Suppression, ...] = ()
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of CIDR strings")
+        nets = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ValueError(f"item {i}: must be a CIDR string such as '203.0.113.0/24'")
+            try:
+                nets.append(ipaddress.ip_network(item.strip(), strict=True))
+            except ValueError as exc:
+                hint = ""
+                try:
+                    hint = f" (did you mean {ipaddress.ip_network(item.strip(), strict=False)}?)"
+                except ValueError:
+                    pass
+                raise ValueError(f"item {i}: {item!r} is not a valid CIDR: {exc}{hint}") from None
+        return tuple(nets)
+
+    @field_validator("excessive_permissions")
+    @classmethod
+    def _permission_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, name in enumerate(value):
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or name.startswith("Permissions"):
+                raise ValueError(
+                    f"item {i}: {name!r} must be a permission name without the 'Permissions' "
+                    "prefix, e.g. 'ModifyAllData'"
+                )
+        return value
+
+    def active_suppression(self, rule_id: str, resource_id: str, when: datetime) -> Suppression | None:
+        for s in self.suppressions:
+            if s.rule_id == rule_id and s.resource_id == resource_id and s.active_at(when):
+                return s
+        return None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["allowed_networks"] = [str(n) for n in self.allowed_networks]
+        return data
+
+
+def parse_settings(data: Any, source: str = "settings") -> Settings:
+    if data is None:
+        return Settings()
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            "invalid settings, nothing was scanned:\n" + describe_validation_errors(source, exc.errors())
+        ) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read settings {p}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse_settings(data, str(p))

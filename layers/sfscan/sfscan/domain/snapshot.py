@@ -1,0 +1,129 @@
+"""The org snapshot (CONTROL.md "Org snapshot format"): what is collected and evaluated.
+
+Records stay as the API returned them (flat dicts with the API's field names); the rules turn
+them into typed views. What the snapshot guarantees is its envelope and the "not collected" /
+"unavailable" distinction, which decides between a judgement and NOT_AVAILABLE.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from sfscan.domain.errors import InputError, describe_validation_errors
+
+SCHEMA = "sfscan-snapshot/1"
+
+Record = dict[str, Any]
+SECTIONS = ("sobject", "tooling", "metadata")
+
+
+class OrgInfo(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    Id: str = Field(min_length=15, max_length=18)
+    Name: str = ""
+    IsSandbox: bool = False
+    InstanceName: str | None = None
+
+
+class Snapshot(BaseModel):
+    """An org at one moment. ``captured_at`` is the evaluation time for every rule."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_: Literal["sfscan-snapshot/1"] = Field(alias="schema")
+    captured_at: AwareDatetime
+    org: OrgInfo
+    sobjects: dict[str, list[Record]] = Field(default_factory=dict)
+    tooling: dict[str, list[Record]] = Field(default_factory=dict)
+    metadata: dict[str, list[Record]] = Field(default_factory=dict)
+    unavailable: dict[str, str] = Field(default_factory=dict)
+    # What the collector spent and saw (API calls, remaining daily requests, truncations).
+    collection: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def org_id(self) -> str:
+        return self.org.Id
+
+    @property
+    def evaluated_at(self) -> datetime:
+        return self.captured_at
+
+    # -- data access -------------------------------------------------------------------------
+
+    def _section(self, key: str) -> tuple[dict[str, list[Record]], str]:
+        kind, _, name = key.partition(":")
+        sections = {"sobject": self.sobjects, "tooling": self.tooling, "metadata": self.metadata}
+        if kind not in sections or not name:
+            raise ValueError(f"data key must be '<sobject|tooling|metadata>:<Name>', got {key!r}")
+        return sections[kind], name.partition(":")[0]
+
+    def missing_reason(self, key: str) -> str | None:
+        """Why the data under ``key`` cannot be used, or None when it was read.
+
+        ``key`` is ``sobject:User``, ``tooling:SecurityHealthCheck`` or ``metadata:ConnectedApp``.
+        Data that was never collected counts as missing, never as empty.
+        """
+        section, name = self._section(key)
+        if key in self.unavailable:
+            return self.unavailable[key]
+        if name not in section:
+            return "not collected"
+        return None
+
+    def missing(self, keys: Iterable[str]) -> dict[str, str]:
+        """The subset of ``keys`` that cannot be used, with reasons."""
+        out = {}
+        for key in keys:
+            reason = self.missing_reason(key)
+            if reason is not None:
+                out[key] = reason
+        return out
+
+    def records(self, key: str) -> list[Record]:
+        """Records under ``key``; raises KeyError when they are missing (check first)."""
+        section, name = self._section(key)
+        if self.missing_reason(key) is not None:
+            raise KeyError(key)
+        return section[name]
+
+    def item_unavailable(self, metadata_type: str, full_name: str) -> str | None:
+        """Reason a single metadata item (``metadata:<Type>:<fullName>``) could not be read."""
+        return self.unavailable.get(f"metadata:{metadata_type}:{full_name}")
+
+    # -- (de)serialisation -------------------------------------------------------------------
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", by_alias=True)
+        if not data["collection"]:
+            del data["collection"]
+        return data
+
+
+def parse_snapshot(data: Any, source: str = "snapshot") -> Snapshot:
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            f"{source} is not a valid {SCHEMA} snapshot:\n"
+            + describe_validation_errors(source, exc.errors())
+        ) from None
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read snapshot {p}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse_snapshot(data, str(p))

@@ -1,0 +1,1 @@
+"""The rules of CONTROL.md, one module each; see registry.py for the explicit list."""
