@@ -33,7 +33,9 @@ class ScanResult:
             counts[f.status.value] += 1
         by_status = Counter(f.status.value for f in self.findings)
         failed_by_sev = Counter(
-            f.severity.value for f in self.findings if f.status is Status.FAILED and not f.suppressed
+            f.severity.value
+            for f in self.findings
+            if f.status is Status.FAILED and not f.suppressed
         )
         return {
             "total": len(self.findings),
@@ -76,7 +78,9 @@ def _not_available_for_org(rule: Rule, ctx: EvaluationContext, missing: dict[str
     )
 
 
-def _apply_suppressions(findings: Sequence[Finding], settings: Settings, now: datetime) -> list[Finding]:
+def _apply_suppressions(
+    findings: Sequence[Finding], settings: Settings, now: datetime
+) -> list[Finding]:
     out = []
     for f in findings:
         suppressed = settings.active_suppression(f.rule_id, f.resource_id, now) is not None
@@ -84,7 +88,9 @@ def _apply_suppressions(findings: Sequence[Finding], settings: Settings, now: da
     return out
 
 
-def evaluate(snapshot: Snapshot, settings: Settings, rules: Sequence[Rule] | None = None) -> ScanResult:
+def evaluate(
+    snapshot: Snapshot, settings: Settings, rules: Sequence[Rule] | None = None
+) -> ScanResult:
     """Run every rule on the snapshot. A rule whose data is missing yields one org-level
     NOT_AVAILABLE finding and is marked incomplete; it is never silently skipped."""
     if rules is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -100,10 +101,8 @@ class Settings(_Strict):
                 nets.append(ipaddress.ip_network(item.strip(), strict=True))
             except ValueError as exc:
                 hint = ""
-                try:
+                with contextlib.suppress(ValueError):
                     hint = f" (did you mean {ipaddress.ip_network(item.strip(), strict=False)}?)"
-                except ValueError:
-                    pass
                 raise ValueError(f"item {i}: {item!r} is not a valid CIDR: {exc}{hint}") from None
         return tuple(nets)
 
@@ -118,7 +117,9 @@ class Settings(_Strict):
                 )
         return value
 
-    def active_suppression(self, rule_id: str, resource_id: str, when: datetime) -> Suppression | None:
+    def active_suppression(
+        self, rule_id: str, resource_id: str, when: datetime
+    ) -> Suppression | None:
         for s in self.suppressions:
             if s.rule_id == rule_id and s.resource_id == resource_id and s.active_at(when):
                 return s
@@ -137,7 +138,8 @@ def parse_settings(data: Any, source: str = "settings") -> Settings:
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            "invalid settings, nothing was scanned:\n" + describe_validation_errors(source, exc.errors())
+            "invalid settings, nothing was scanned:\n"
+            + describe_validation_errors(source, exc.errors())
         ) from None
 
 
@@ -148,5 +150,7 @@ def load_settings(path: str | Path) -> Settings:
     except OSError as exc:
         raise InputError(f"cannot read settings {p}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise InputError(
+            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     return parse_settings(data, str(p))

@@ -125,5 +125,7 @@ def load_snapshot(path: str | Path) -> Snapshot:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise InputError(
+            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     return parse_snapshot(data, str(p))
