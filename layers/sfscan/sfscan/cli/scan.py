@@ -1,11 +1,222 @@
-"""sfscan scan (being built; see the issue tracker)."""
+"""``sfscan scan``: evaluate a saved snapshot (offline) or a live org, print or save a report."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+
+from sfscan.cli import live
+from sfscan.cli.exit_codes import OK, VIOLATIONS
+from sfscan.domain.errors import InputError
+from sfscan.domain.findings import Severity
+from sfscan.domain.settings import Settings, load_settings
+from sfscan.domain.snapshot import Snapshot, load_snapshot
+from sfscan.engine import ScanResult, evaluate
+from sfscan.report import render_csv, render_json, render_table
+from sfscan.report.table import DEFAULT_WIDTH
+
+FORMATS = ("table", "json", "csv", "asff")
+DEFAULT_FAIL_ON = "HIGH"
+FAIL_ON_NEVER = "NONE"
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+DESCRIPTION = """\
+Evaluate the control's rules and report every finding.
+
+With --snapshot FILE the scan is offline: the saved snapshot (from `sfscan collect`, or the bundled
+demo org) is evaluated at its captured_at time, so the result is the same every time. Without
+--snapshot the org is collected live first, using the credential flags below.
+"""
+
+EPILOG = f"""\
+formats (--format):
+  table  findings grouped by rule, worst first, wrapped to the terminal (default)
+  json   {{org_id, org_name, evaluated_at, findings: [...], summary, incomplete_rules,
+         unavailable}}; each finding has rule_id, org_id, resource_type, resource_id,
+         resource_name, status, severity, title, detail, evidence, remediation, suppressed
+  csv    one row per finding; evidence as compact JSON, remediation_text, remediation_url
+  asff   a JSON list of AWS Security Finding Format findings (needs --aws-account-id and
+         --region), ready for `aws securityhub batch-import-findings --findings file://...`
+
+settings (--settings FILE, JSON; see CONTROL.md "Settings"):
+  allowed_networks, lookback_days, outside_login_scope, integration_users, excessive_permissions,
+  suppressions. Precedence: --settings, else the settings stored with the org's credentials (live
+  scans), else the defaults. With no allowed_networks, SF-IU-03 and SF-NET-01 are NOT_AVAILABLE.
+  Invalid settings are refused (exit 2) with the field named, e.g. allowed_networks.0.
+
+exit codes:
+  0  scan done, no unsuppressed FAILED finding at or above --fail-on
+  1  an unsuppressed FAILED finding at or above --fail-on (default {DEFAULT_FAIL_ON};
+     INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL in any case, or "none" to never fail)
+  2  bad input: flags, settings or snapshot (message on stderr names the field)
+  3  the scan could not complete (auth refused, API limit reached, org unreachable)
+
+examples:
+  sfscan scan --snapshot orgsim/orgs/demo.json --settings orgsim/orgs/demo.settings.json
+  sfscan scan --snapshot acme.json --format json --output findings.json
+  sfscan scan --snapshot acme.json --format csv --fail-on none > findings.csv
+  sfscan scan --snapshot acme.json --fail-on critical
+  sfscan scan --snapshot acme.json --format asff --aws-account-id 123456789012 \\
+      --region eu-west-1 --output asff.json
+"""
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("scan", help="(not built yet)")
-    p.set_defaults(handler=lambda args: 2)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "scan",
+        help="evaluate a saved snapshot or a live org and report findings",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="evaluate this saved snapshot offline instead of collecting from a live org",
+    )
+    p.add_argument("--settings", metavar="FILE", help="org settings JSON (overrides stored ones)")
+    p.add_argument(
+        "--format",
+        default="table",
+        type=str.lower,
+        choices=FORMATS,
+        help="report format (default: table)",
+    )
+    p.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        default=DEFAULT_FAIL_ON,
+        help=f"exit 1 when a FAILED finding is at or above this severity (default: "
+        f"{DEFAULT_FAIL_ON}; 'none' never fails)",
+    )
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE (atomically) instead of stdout",
+    )
+    asff = p.add_argument_group("ASFF (--format asff)")
+    asff.add_argument("--aws-account-id", metavar="ID", help="12-digit AWS account id")
+    asff.add_argument("--region", metavar="REGION", help="AWS region, e.g. eu-west-1")
+    asff.add_argument(
+        "--partition", default="aws", choices=_PARTITIONS, help="AWS partition (default: aws)"
+    )
+    live.add_live_arguments(p)
+    p.set_defaults(handler=run)
+
+
+def parse_fail_on(value: str) -> Severity | None:
+    """The threshold severity, or None for "never fail"."""
+    folded = value.strip().upper()
+    if folded == FAIL_ON_NEVER:
+        return None
+    try:
+        return Severity(folded)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Severity)
+        raise InputError(
+            f"--fail-on: {value!r} is not a severity; use one of {allowed} or none"
+        ) from None
+
+
+def exit_code(result: ScanResult, threshold: Severity | None) -> int:
+    worst = result.worst_failed()
+    if threshold is None or worst is None:
+        return OK
+    return VIOLATIONS if worst.at_least(threshold) else OK
+
+
+def _check_asff_flags(args: argparse.Namespace) -> None:
+    if args.format != "asff":
+        return
+    if not args.aws_account_id or not _ACCOUNT_ID.fullmatch(args.aws_account_id):
+        raise InputError("--aws-account-id: --format asff needs the 12-digit AWS account id")
+    if not args.region or not _REGION.fullmatch(args.region):
+        raise InputError("--region: --format asff needs an AWS region such as eu-west-1")
+
+
+def _load_inputs(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
+    # Settings first: a bad configuration stops the scan before anything is read or collected.
+    file_settings = load_settings(args.settings) if args.settings else None
+    if args.snapshot:
+        snapshot, stored_settings = load_snapshot(args.snapshot), None
+    else:
+        snapshot, stored_settings = live.collect_from_args(args)
+    settings = file_settings or stored_settings
+    if settings is None:
+        settings = Settings()
+        print(
+            "sfscan: no --settings given, using the defaults (allowed_networks is empty, so "
+            "SF-IU-03 and SF-NET-01 are NOT_AVAILABLE)",
+            file=sys.stderr,
+        )
+    return snapshot, settings
+
+
+def _use_colour(args: argparse.Namespace) -> bool:
+    return args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def render(result: ScanResult, args: argparse.Namespace) -> str:
+    if args.format == "json":
+        return render_json(result)
+    if args.format == "csv":
+        return render_csv(result)
+    if args.format == "asff":
+        # Imported here: the publishing code is only needed for this format.
+        import json
+
+        from sfscan.publish.asff import findings_to_asff
+
+        asff = findings_to_asff(
+            result,
+            account_id=args.aws_account_id,
+            region=args.region,
+            partition=args.partition,
+        )
+        return json.dumps(asff, indent=2, ensure_ascii=False) + "\n"
+    width = DEFAULT_WIDTH
+    if args.output is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    return render_table(result, width=width, colour=_use_colour(args))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and rename, so readers never see half a
+    report and a failed write leaves any earlier report in place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"--output: cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise InputError(f"--output: cannot write {path}: {exc.strerror}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    threshold = parse_fail_on(args.fail_on)
+    _check_asff_flags(args)
+    snapshot, settings = _load_inputs(args)
+    result = evaluate(snapshot, settings)
+    text = render(result, args)
+    if args.output:
+        write_atomically(Path(args.output), text)
+        print(f"sfscan: wrote {len(result.findings)} findings to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_code(result, threshold)

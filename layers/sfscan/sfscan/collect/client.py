@@ -1,0 +1,195 @@
+"""Our adapter around ``simple_salesforce.Salesforce``: the only place that talks to the org.
+
+- logs in with our own flow code, then builds the real client from the token
+  (``Salesforce(instance_url=..., session_id=..., session=<ScanSession>)``);
+- every call maps simple-salesforce's exceptions to ours by status and error code;
+- an expired session (401) is renewed by logging in again, once per call, then the call is
+  retried; the renewal is shared by the worker threads (one login, not one per thread);
+- queries page through ``nextRecordsUrl`` with ``Sforce-Query-Options: batchSize=2000`` and
+  return flat records without ``attributes``.
+"""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+
+from sfscan.collect.auth import TokenGrant, request_token
+from sfscan.collect.credentials import OrgCredentials
+from sfscan.collect.errors import (
+    EXPIRED_SESSION_CODE,
+    REQUEST_LIMIT_CODE,
+    RequestLimitReached,
+    SessionExpired,
+    SourceUnavailable,
+    first_rest_error,
+)
+from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.http import ScanSession
+from sfscan.collect.metadata import find_fault
+from sfscan.domain.errors import ScanIncompleteError
+
+T = TypeVar("T")
+Record = dict[str, Any]
+QUERY_OPTIONS = {"Sforce-Query-Options": "batchSize=2000"}
+
+
+def _flat(record: Record) -> Record:
+    return {k: v for k, v in record.items() if k != "attributes"}
+
+
+class OrgClient:
+    def __init__(
+        self,
+        credentials: OrgCredentials,
+        session: ScanSession,
+        host_policy: HostPolicy,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._credentials = credentials
+        self._session = session
+        self._host_policy = host_policy
+        self._now = now
+        self._renew_lock = threading.Lock()
+        self.grant: TokenGrant = request_token(credentials, session, host_policy, now)
+        self.sf = Salesforce(
+            instance_url=self.grant.instance_url,
+            session_id=self.grant.access_token.get_secret_value(),
+            session=session,
+            version=credentials.api_version,
+        )
+        self.renewals = 0
+        self.api_version = credentials.api_version
+
+    def __repr__(self) -> str:  # never show the token
+        return f"OrgClient(instance_url={self.grant.instance_url!r})"
+
+    # -- session handling ------------------------------------------------------------------
+
+    @property
+    def _token(self) -> str:
+        token: str = self.sf.session_id
+        return token
+
+    def _renew(self, failed_token: str) -> None:
+        with self._renew_lock:
+            if self._token != failed_token:
+                return  # another worker already logged in again
+            grant = request_token(self._credentials, self._session, self._host_policy, self._now)
+            token = grant.access_token.get_secret_value()
+            # Replace, not mutate: a request being built elsewhere copies the old dict whole.
+            self.sf.headers = {**self.sf.headers, "Authorization": "Bearer " + token}
+            self.sf.session_id = token
+            self.grant = grant
+            self.renewals += 1
+
+    def call(self, operation: Callable[[], T]) -> T:
+        """Run one API call; renew an expired session once and retry it."""
+        token = self._token
+        try:
+            return self._mapped(operation)
+        except SessionExpired:
+            self._renew(token)
+        try:
+            return self._mapped(operation)
+        except SessionExpired:
+            raise ScanIncompleteError(
+                "Salesforce refused the session again right after sfscan logged in anew; check "
+                "the app's session policy and that the user is not being logged out"
+            ) from None
+
+    def _mapped(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except SalesforceError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: SalesforceError) -> Exception:
+        code, message = first_rest_error(exc.content)
+        if exc.status == 401 or code == EXPIRED_SESSION_CODE:
+            return SessionExpired()
+        if code == REQUEST_LIMIT_CODE:
+            self._session.budget.halt()
+            return RequestLimitReached()
+        if 400 <= exc.status < 500:
+            return SourceUnavailable(code, message)
+        return ScanIncompleteError(
+            f"Salesforce answered HTTP {exc.status} to {exc.resource_name or 'a request'} "
+            f"on every attempt ({code}); try again later"
+        )
+
+    # -- REST ------------------------------------------------------------------------------
+
+    def query(self, soql: str, *, tooling: bool = False) -> list[Record]:
+        """All records of a SOQL query, following nextRecordsUrl to the end."""
+        path = "tooling/query/" if tooling else "query/"
+
+        def first_page() -> Any:
+            return self.sf.restful(path, params={"q": soql}, headers=QUERY_OPTIONS)
+
+        page: Any = self.call(first_page)
+        records = [_flat(r) for r in (page or {}).get("records", [])]
+        while page and not page.get("done", True) and page.get("nextRecordsUrl"):
+            page = self.call(partial(self._next_page, str(page["nextRecordsUrl"])))
+            records.extend(_flat(r) for r in (page or {}).get("records", []))
+        return records
+
+    def _next_page(self, next_records_url: str) -> Any:
+        return self.sf.query_more(next_records_url, identifier_is_url=True, headers=QUERY_OPTIONS)
+
+    def count(self, soql: str) -> int:
+        """``SELECT COUNT() FROM ...``: the totalSize."""
+        page: Any = self.call(lambda: self.sf.restful("query/", params={"q": soql}))
+        return int((page or {}).get("totalSize", 0))
+
+    def describe_field_names(self, sobject: str) -> set[str]:
+        described: Any = self.call(lambda: self.sf.restful(f"sobjects/{sobject}/describe"))
+        return {str(f.get("name")) for f in (described or {}).get("fields", [])}
+
+    def limits(self) -> dict[str, Any]:
+        result: Any = self.call(lambda: self.sf.limits())
+        return dict(result or {})
+
+    # -- SOAP ------------------------------------------------------------------------------
+
+    def soap(self, build: Callable[[str], bytes]) -> ET.Element:
+        """POST a Metadata API envelope built for the current session id; return the answer."""
+        return self.call(lambda: self._soap_once(build))
+
+    def _soap_once(self, build: Callable[[str], bytes]) -> ET.Element:
+        response = self._session.request(
+            "POST",
+            self.sf.metadata_url,
+            data=build(self._token),
+            headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
+        )
+        if response.status_code == 401:
+            raise SessionExpired()
+        try:
+            root = ET.fromstring(response.content)  # noqa: S314 - allow-listed Salesforce host
+        except ET.ParseError:
+            raise ScanIncompleteError(
+                f"the Metadata API answered HTTP {response.status_code} without a SOAP message; "
+                "try again later"
+            ) from None
+        fault = find_fault(root)
+        if fault is not None:
+            if fault.code == EXPIRED_SESSION_CODE:
+                raise SessionExpired()
+            if fault.code == REQUEST_LIMIT_CODE:
+                self._session.budget.halt()
+                raise RequestLimitReached()
+            raise SourceUnavailable(fault.code, fault.message)
+        if response.status_code >= 300:
+            raise ScanIncompleteError(
+                f"the Metadata API answered HTTP {response.status_code} on every attempt; "
+                "try again later"
+            )
+        return root

@@ -1,0 +1,265 @@
+"""collect_snapshot: log in, read every source the rules need, return a Snapshot.
+
+Each source is read on its own (concurrently, a bounded pool): one that cannot be read goes to
+``unavailable`` with the org's error code and the scan goes on, so the rules report
+NOT_AVAILABLE for it. Reaching the org's API request limit ends the scan: every further call
+would fail too, and they all count against the customer's budget.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sfscan.collect.client import OrgClient
+from sfscan.collect.credentials import OrgCredentials
+from sfscan.collect.errors import RequestLimitReached, ScanHalted, SourceUnavailable
+from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.http import CallBudget, HttpConfig, ScanSession
+from sfscan.collect.login_history import collect_login_history
+from sfscan.collect.metadata import MetadataReader
+from sfscan.collect.plan import (
+    LISTED_METADATA_TYPES,
+    OAUTH_TOKEN_CAP,
+    PERMISSION_OBJECTS,
+    SECURITY_SETTINGS,
+    SOBJECT_FIELDS,
+    TOOLING_FIELDS,
+    oauth_token_count_query,
+    oauth_token_query,
+    organization_query,
+    permission_fields,
+    sobject_query,
+    tooling_query,
+)
+from sfscan.domain.errors import ScanIncompleteError
+from sfscan.domain.settings import Settings
+from sfscan.domain.snapshot import SCHEMA, OrgInfo, Record, Snapshot
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class _Collected:
+    """What the workers found; merged under a lock."""
+
+    sobjects: dict[str, list[Record]] = field(default_factory=dict)
+    tooling: dict[str, list[Record]] = field(default_factory=dict)
+    metadata: dict[str, list[Record]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    truncated: dict[str, str] = field(default_factory=dict)
+    login_history: str = "aggregate"
+    org: Record = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Scan:
+    def __init__(
+        self, client: OrgClient, settings: Settings, now: datetime, progress: Progress
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.now = now
+        self.progress = progress
+        self.found = _Collected()
+
+    # -- one task per source; each records its own result or why it is unavailable ----------
+
+    def guarded(self, key: str, task: Callable[[], None]) -> None:
+        try:
+            task()
+        except SourceUnavailable as exc:
+            with self.found.lock:
+                self.found.unavailable[key] = exc.reason
+            self.progress(f"{key}: unavailable ({exc.reason})")
+
+    def put(self, section: str, name: str, records: list[Record]) -> None:
+        with self.found.lock:
+            getattr(self.found, section)[name] = records
+        self.progress(f"{name}: {len(records)} record(s)")
+
+    def organization(self) -> None:
+        rows = self.client.query(organization_query())
+        if rows:
+            with self.found.lock:
+                self.found.org = rows[0]
+
+    def sobject(self, name: str) -> None:
+        extra: tuple[str, ...] = ()
+        if name in PERMISSION_OBJECTS:
+            try:
+                described: set[str] | None = self.client.describe_field_names(name)
+            except SourceUnavailable:
+                described = None  # select them all; INVALID_FIELD then marks the object
+            extra = permission_fields(self.settings.excessive_permissions, described)
+        self.put("sobjects", name, self.client.query(sobject_query(name, extra)))
+
+    def login_history(self) -> None:
+        start = self.now - timedelta(days=self.settings.lookback_days)
+        result = collect_login_history(self.client.query, start, self.now)
+        with self.found.lock:
+            self.found.login_history = result.mode
+        self.put("sobjects", "LoginHistory", result.rows)
+
+    def oauth_tokens(self) -> None:
+        total = self.client.count(oauth_token_count_query())
+        rows = self.client.query(oauth_token_query())
+        if total >= OAUTH_TOKEN_CAP or len(rows) < total:
+            with self.found.lock:
+                self.found.truncated["sobject:OauthToken"] = (
+                    f"{OAUTH_TOKEN_CAP:,}-row cap reached: the org has {total:,} tokens, "
+                    f"{len(rows):,} were returned"
+                )
+        self.put("sobjects", "OauthToken", rows)
+
+    def tooling(self, name: str) -> None:
+        self.put("tooling", name, self.client.query(tooling_query(name), tooling=True))
+
+    def listed_metadata(self, reader: MetadataReader) -> None:
+        names, failed = reader.list_names(LISTED_METADATA_TYPES)
+        with self.found.lock:
+            for metadata_type, reason in failed.items():
+                self.found.unavailable[f"metadata:{metadata_type}"] = reason
+        for metadata_type, full_names in names.items():
+            self.guarded(
+                f"metadata:{metadata_type}",
+                partial(self._read_metadata, reader, metadata_type, full_names),
+            )
+
+    def _read_metadata(self, reader: MetadataReader, metadata_type: str, names: list[str]) -> None:
+        read = reader.read(metadata_type, names)
+        with self.found.lock:
+            self.found.unavailable.update(read.unavailable)
+        self.put("metadata", metadata_type, read.records)
+
+    def security_settings(self, reader: MetadataReader) -> None:
+        metadata_type, full_name = SECURITY_SETTINGS
+        read = reader.read(metadata_type, [full_name])
+        key = f"metadata:{metadata_type}:{full_name}"
+        if key in read.unavailable:  # the only item: the type as a whole is unreadable
+            raise SourceUnavailable(*read.unavailable[key].split(": ", 1))
+        self.put("metadata", metadata_type, read.records)
+
+    def tasks(self) -> list[tuple[str, Callable[[], None]]]:
+        reader = MetadataReader(self.client.soap, self.client.api_version)
+        out: list[tuple[str, Callable[[], None]]] = [
+            ("sobject:Organization", self.organization),
+            ("sobject:LoginHistory", self.login_history),
+            ("metadata:ConnectedApp", lambda: self.listed_metadata(reader)),
+            ("metadata:SecuritySettings", lambda: self.security_settings(reader)),
+            ("sobject:OauthToken", self.oauth_tokens),
+        ]
+        out += [(f"sobject:{n}", partial(self.sobject, n)) for n in SOBJECT_FIELDS]
+        out += [(f"tooling:{n}", partial(self.tooling, n)) for n in TOOLING_FIELDS]
+        return out
+
+
+def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
+    """Run every task; the first scan-ending error halts the others and is raised."""
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="sfscan")
+    futures: list[Future[None]] = [
+        pool.submit(scan.guarded, key, task) for key, task in scan.tasks()
+    ]
+    first_error: BaseException | None = None
+    try:
+        for future in futures:
+            try:
+                future.result()
+            except ScanHalted:
+                continue
+            except BaseException as exc:
+                if first_error is None:
+                    first_error = exc
+                    budget.halt()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if first_error is not None:
+        raise first_error
+
+
+def _daily_remaining(client: OrgClient) -> int | None:
+    try:
+        daily = client.limits().get("DailyApiRequests") or {}
+    except SourceUnavailable:
+        return None
+    remaining = daily.get("Remaining")
+    return int(remaining) if remaining is not None else None
+
+
+def collect_snapshot(
+    credentials: OrgCredentials,
+    *,
+    host_policy: HostPolicy,
+    ca_bundle: str | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    concurrency: int = 4,
+    http_config: HttpConfig | None = None,
+) -> Snapshot:
+    """Collect the org the credentials open. ``captured_at`` is the scan's start (``now``)."""
+    started = (now or datetime.now(UTC)).replace(microsecond=0)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    clock = time.monotonic()
+    lock = threading.Lock()
+
+    def report(line: str) -> None:
+        if progress is not None:
+            with lock:
+                progress(line)
+
+    budget = CallBudget()
+    session = ScanSession(host_policy, ca_bundle=ca_bundle, config=http_config, budget=budget)
+    settings = credentials.settings or Settings()
+    try:
+        client = OrgClient(credentials, session, host_policy)
+        report(f"logged in to {client.grant.instance_url} ({credentials.flow})")
+        scan = _Scan(client, settings, started, report)
+        _run(scan, budget, concurrency)
+        found = scan.found
+        remaining = _daily_remaining(client)
+    except RequestLimitReached:
+        calls, _ = budget.snapshot()
+        raise ScanIncompleteError(
+            "Salesforce API request limit reached for this org (REQUEST_LIMIT_EXCEEDED); "
+            "nothing was saved: try again after the 24-hour window; "
+            f"sfscan made {calls} API call(s) in this scan"
+        ) from None
+    finally:
+        session.close()
+    org = dict(found.org)
+    org.setdefault("Id", client.grant.org_id)
+    if not org.get("Id"):
+        raise ScanIncompleteError(
+            "could not read the org's Id (Organization query failed and the token carried no "
+            "identity URL); give the scanner's user View Setup and Configuration"
+        )
+    calls, token_calls = budget.snapshot()
+    collection: dict[str, Any] = {
+        "api_calls": calls,
+        "token_calls": token_calls,
+        "api_usage": {"used": budget.usage_used, "max": budget.usage_max},
+        "daily_api_remaining": remaining,
+        "truncated": dict(sorted(found.truncated.items())),
+        "duration_s": round(time.monotonic() - clock, 3),
+        "login_history": found.login_history,
+        "session_renewals": client.renewals,
+    }
+    return Snapshot.model_validate(
+        {
+            "schema": SCHEMA,
+            "captured_at": started,
+            "org": OrgInfo.model_validate(org),
+            "sobjects": dict(sorted(found.sobjects.items())),
+            "tooling": dict(sorted(found.tooling.items())),
+            "metadata": dict(sorted(found.metadata.items())),
+            "unavailable": dict(sorted(found.unavailable.items())),
+            "collection": collection,
+        }
+    )

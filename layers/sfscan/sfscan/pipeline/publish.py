@@ -1,0 +1,146 @@
+"""Publish one recorded scan: one SNS message per org per scan with what it opened and resolved,
+and a Security Hub import of every changed or still-open finding.
+
+Driven by the table stream (the scan summary's INSERT). Markers on the summary make a redelivered
+record harmless: ``notified_at`` is set right after the SNS message, ``published_at`` at the end.
+A crash between sending and marking can repeat one message (at-least-once); it never loses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.publish.asff import build_asff_finding
+from sfscan.publish.errors import SecurityHubPublishError
+from sfscan.publish.notify import build_notifications
+from sfscan.publish.securityhub import SecurityHubPublisher
+from sfscan.publish.sns import SnsPublisher
+from sfscan.store.dynamodb import FindingsStore, from_ddb
+from sfscan.store.items import ITEM_SCAN, ScanSummary, item_to_summary
+
+
+@dataclass(frozen=True)
+class AwsLocation:
+    account_id: str
+    region: str
+    partition: str = "aws"
+
+    @classmethod
+    def from_function_arn(cls, arn: str) -> AwsLocation:
+        """``arn:aws:lambda:eu-west-1:123456789012:function:name`` -> where findings belong."""
+        parts = arn.split(":")
+        if len(parts) < 5 or parts[0] != "arn":
+            raise ValueError(f"not an ARN: {arn!r}")
+        return cls(partition=parts[1], region=parts[3], account_id=parts[4])
+
+
+@dataclass(frozen=True)
+class PublishDeps:
+    store: FindingsStore
+    notifier: SnsPublisher
+    security_hub: SecurityHubPublisher | None  # None when EnableSecurityHub is false
+    location: AwsLocation
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    org_name: str
+    scan_id: str
+    skipped: str = ""  # why nothing was done (already published, a scan error)
+    messages: int = 0
+    opened: int = 0
+    resolved: int = 0
+    imported: int = 0
+
+
+def summary_from_stream_record(record: Mapping[str, Any]) -> ScanSummary | None:
+    """The scan summary a stream record inserted, or None for any other change.
+
+    The event source mapping's FilterCriteria already passes only these; checked again so a
+    mapping without the filter cannot make the function publish finding writes.
+    """
+    if record.get("eventName") != "INSERT":
+        return None
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    item = from_ddb(image)
+    if item.get("item_type") != ITEM_SCAN:
+        return None
+    return item_to_summary(item)
+
+
+def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
+    current = deps.store.get_summary(summary.org_name, summary.scan_id)
+    if current is None:
+        return PublishReport(summary.org_name, summary.scan_id, skipped="summary not found")
+    if current.published_at is not None:
+        return PublishReport(current.org_name, current.scan_id, skipped="already published")
+    if current.error:
+        deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
+        return PublishReport(current.org_name, current.scan_id, skipped="scan failed")
+
+    changed = deps.store.changed_in_scan(current.org_name, current.scan_id)
+    opened = [t for t in changed if t.transition is Transition.OPENED]
+    resolved = [t for t in changed if t.transition is Transition.RESOLVED]
+    messages = 0
+    if current.notified_at is None:
+        notifications = build_notifications(
+            org_id=current.org_id,
+            org_name=current.org_name,
+            scan_id=current.scan_id,
+            scanned_at=current.scanned_at or current.finished_at,
+            opened=opened,
+            resolved=resolved,
+        )
+        if notifications:
+            messages = len(deps.notifier.publish(notifications))
+        deps.store.mark_summary(current.org_name, current.scan_id, "notified_at", deps.clock())
+
+    imported = 0
+    if deps.security_hub is not None:
+        imported = _import_to_security_hub(current, changed, deps)
+    deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
+    return PublishReport(
+        current.org_name,
+        current.scan_id,
+        messages=messages,
+        opened=len(opened),
+        resolved=len(resolved),
+        imported=imported,
+    )
+
+
+def _import_to_security_hub(
+    summary: ScanSummary, changed: list[TrackedFinding], deps: PublishDeps
+) -> int:
+    assert deps.security_hub is not None
+    # Still-open findings are re-imported every scan so Security Hub never expires them (90 days).
+    selected = {t.key: t for t in deps.store.open_findings(summary.org_name)}
+    selected.update({t.key: t for t in changed})
+    updated_at = deps.clock()
+    findings = [
+        build_asff_finding(
+            t,
+            account_id=deps.location.account_id,
+            region=deps.location.region,
+            partition=deps.location.partition,
+            updated_at=max(updated_at, t.last_seen),
+            org_name=summary.org_name,
+            instance_url=summary.instance_url or None,
+        )
+        for t in sorted(selected.values(), key=lambda t: t.key)
+    ]
+    if not findings:
+        return 0
+    report = deps.security_hub.import_findings(findings)
+    if report.failed:
+        first_id, reason = next(iter(sorted(report.failed.items())))
+        raise SecurityHubPublishError(
+            f"{len(report.failed)} of {len(findings)} findings were not imported "
+            f"(first: {first_id}: {reason}); the stream record will be retried"
+        )
+    return report.imported

@@ -1,0 +1,142 @@
+"""Login-history aggregation: successful API and UI logins per user inside the look-back window.
+
+LoginHistory rows are raw (one login each) or aggregated by the collector (``count`` logins,
+``LoginTime`` = the group's latest). ``LoginType`` comes back as a label ("Remote Access 2.0") or
+an API name ("Oauth2"); both are accepted, case-insensitively. Only ``Status == 'Success'`` counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sfscan.domain.snapshot import Record
+from sfscan.rules._values import as_text, iso, parse_time
+
+
+class LoginKind(StrEnum):
+    API = "API"
+    UI = "UI"
+    OTHER = "OTHER"
+
+
+_API_TYPES = (
+    ("Remote Access 2.0", "Oauth2"),
+    ("Remote Access Client", "Oauth"),
+    ("Other Apex API", "OtherApi"),
+    ("Partner Product", "Partner"),
+    ("Certificate-based login", "Certificate"),
+)
+_UI_TYPES = (
+    ("Application", "Application"),
+    ("SAML Idp Initiated SSO", "Saml"),
+    ("SAML Sfdc Initiated SSO", "Saml2"),
+    ("Lightning Login", "LightningLogin"),
+    ("Passwordless Login", "PasswordlessLogin"),
+    ("Third Party SSO", "ThirdPartySso"),
+)
+_KIND_BY_NAME: dict[str, LoginKind] = {
+    name.casefold(): kind
+    for kind, pairs in ((LoginKind.API, _API_TYPES), (LoginKind.UI, _UI_TYPES))
+    for pair in pairs
+    for name in pair
+}
+
+
+def classify_login_type(login_type: Any) -> LoginKind:
+    """API, UI or OTHER for a LoginType label or API name."""
+    return _KIND_BY_NAME.get(as_text(login_type).casefold(), LoginKind.OTHER)
+
+
+@dataclass
+class Usage:
+    """Successful logins of one kind (an IP, or a login type) for one user."""
+
+    count: int = 0
+    last: datetime | None = None
+    source_ips: set[str] = field(default_factory=set)
+
+    def add(self, count: int, when: datetime, source_ip: str) -> None:
+        self.count += count
+        self.last = when if self.last is None or when > self.last else self.last
+        if source_ip:
+            self.source_ips.add(source_ip)
+
+    def evidence(self) -> dict[str, Any]:
+        return {"count": self.count, "last_login": iso(self.last) if self.last else None}
+
+
+@dataclass
+class UserLogins:
+    """One user's successful logins inside the window."""
+
+    api_by_ip: dict[str, Usage] = field(default_factory=dict)  # SourceIp ("" if absent) -> usage
+    ui_by_type: dict[str, Usage] = field(default_factory=dict)  # LoginType as reported -> usage
+    undated_rows: int = 0  # rows whose LoginTime could not be read
+
+    @property
+    def api_count(self) -> int:
+        return sum(u.count for u in self.api_by_ip.values())
+
+    @property
+    def ui_count(self) -> int:
+        return sum(u.count for u in self.ui_by_type.values())
+
+    def ui_evidence(self) -> list[dict[str, Any]]:
+        return [
+            {"login_type": kind, **usage.evidence(), "source_ips": sorted(usage.source_ips)}
+            for kind, usage in sorted(self.ui_by_type.items())
+        ]
+
+
+@dataclass(frozen=True)
+class LoginView:
+    by_user: dict[str, UserLogins]
+    window_start: datetime
+    window_end: datetime
+    undated_rows: int  # successful API/UI rows the window test could not place
+
+    def of(self, user_id: str) -> UserLogins:
+        return self.by_user.get(user_id) or UserLogins()
+
+    def window_evidence(self) -> dict[str, str]:
+        return {"from": iso(self.window_start), "to": iso(self.window_end)}
+
+
+def _row_count(row: Record) -> int:
+    count = row.get("count")
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return count
+    return 1  # a raw row, or an unreadable count: at least the one login the row records
+
+
+def aggregate_logins(rows: Iterable[Record], now: datetime, lookback_days: int) -> LoginView:
+    """Successful API/UI logins per user with ``now - lookback < LoginTime <= now``."""
+    start = now - timedelta(days=lookback_days)
+    by_user: dict[str, UserLogins] = {}
+    undated = 0
+    for row in rows:
+        if as_text(row.get("Status")) != "Success":
+            continue
+        kind = classify_login_type(row.get("LoginType"))
+        user_id = as_text(row.get("UserId"))
+        if kind is LoginKind.OTHER or not user_id:
+            continue
+        logins = by_user.setdefault(user_id, UserLogins())
+        when = parse_time(row.get("LoginTime"))
+        if when is None:
+            logins.undated_rows += 1
+            undated += 1
+            continue
+        if not (start < when <= now):
+            continue
+        source_ip = as_text(row.get("SourceIp"))
+        if kind is LoginKind.API:
+            logins.api_by_ip.setdefault(source_ip, Usage()).add(_row_count(row), when, source_ip)
+        else:
+            login_type = as_text(row.get("LoginType"))
+            logins.ui_by_type.setdefault(login_type, Usage()).add(_row_count(row), when, source_ip)
+    return LoginView(by_user, start, now, undated)

@@ -1,0 +1,139 @@
+"""Effective permissions: what a user holds through its profile and effective assignments.
+
+An assignment counts when it is active (``IsActive`` true or absent) and not expired
+(``ExpirationDate`` empty or after the evaluation time). Its permission set is a plain set, a
+profile-owned set, or a permission-set group's aggregate set: an assignment with
+``PermissionSetGroupId`` points at the group, whose aggregate PermissionSet carries the same
+``PermissionSetGroupId``; a ``PermissionSetId`` that points straight at the aggregate set works too.
+Anything that cannot be resolved is reported as ``unresolved`` so a rule never passes on a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sfscan.domain.snapshot import Record
+from sfscan.rules._values import as_bool, as_text, parse_time
+
+API_ONLY_FIELD = "PermissionsApiUserOnly"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One place a user's permissions come from: the profile or one permission set."""
+
+    source: str  # "profile 'X'", "permission set 'Y'" or "permission set group 'Z'"
+    record: Record  # the Profile or PermissionSet record carrying the Permissions* fields
+    names: frozenset[str]  # names an admin may use for it (Name, Label, group names)
+
+
+@dataclass(frozen=True)
+class UserPermissions:
+    profile: Record | None
+    grants: tuple[Grant, ...]  # the profile first, then each effective assignment's set
+    unresolved: tuple[str, ...]  # why some of the user's permissions could not be read
+
+    def sources_of(self, field: str) -> list[str]:
+        """Where ``field`` (e.g. ``PermissionsModifyAllData``) is granted, without repeats."""
+        out: list[str] = []
+        for grant in self.grants:
+            if as_bool(grant.record.get(field)) is True and grant.source not in out:
+                out.append(grant.source)
+        return out
+
+    def has(self, field: str) -> bool | None:
+        """True when granted; None when not seen but part of the permissions was unreadable."""
+        if self.sources_of(field):
+            return True
+        return None if self.unresolved else False
+
+    def permission_set_names(self) -> set[str]:
+        return {name for grant in self.grants[1:] for name in grant.names}
+
+
+class EffectivePermissions:
+    """Built once per scan from Profile, PermissionSet(-Group) and PermissionSetAssignment."""
+
+    def __init__(
+        self,
+        profiles: list[Record],
+        permission_sets: list[Record],
+        assignments: list[Record],
+        groups: list[Record],
+        now: datetime,
+    ) -> None:
+        self._now = now
+        self._profiles = {as_text(p.get("Id")): p for p in profiles}
+        self._sets = {as_text(ps.get("Id")): ps for ps in permission_sets}
+        self._aggregate_by_group = {
+            as_text(ps.get("PermissionSetGroupId")): ps
+            for ps in permission_sets
+            if as_text(ps.get("PermissionSetGroupId"))
+        }
+        self._groups = {as_text(g.get("Id")): g for g in groups}
+        self._assignments: dict[str, list[Record]] = {}
+        for row in assignments:
+            self._assignments.setdefault(as_text(row.get("AssigneeId")), []).append(row)
+        self._cache: dict[str, UserPermissions] = {}
+
+    def profile(self, profile_id: str) -> Record | None:
+        return self._profiles.get(profile_id)
+
+    def of(self, user: Record) -> UserPermissions:
+        user_id = as_text(user.get("Id"))
+        if user_id not in self._cache:
+            self._cache[user_id] = self._resolve(user, user_id)
+        return self._cache[user_id]
+
+    def _resolve(self, user: Record, user_id: str) -> UserPermissions:
+        unresolved: list[str] = []
+        grants: list[Grant] = []
+        profile = self._profiles.get(as_text(user.get("ProfileId")))
+        if profile is None:
+            unresolved.append(f"profile {user.get('ProfileId')!r} is not in the snapshot")
+        else:
+            name = as_text(profile.get("Name"))
+            grants.append(Grant(f"profile '{name}'", profile, frozenset({name})))
+        for row in self._assignments.get(user_id, []):
+            if as_bool(row.get("IsActive")) is False:
+                continue
+            expires_raw = row.get("ExpirationDate")
+            if expires_raw not in (None, ""):
+                expires = parse_time(expires_raw)
+                if expires is None:
+                    unresolved.append(f"assignment {row.get('Id')!r} has unreadable ExpirationDate")
+                    continue
+                if expires <= self._now:
+                    continue
+            grant = self._grant_of(row)
+            if grant is None:
+                unresolved.append(
+                    f"permission set of assignment {row.get('Id')!r} is not in the snapshot"
+                )
+            else:
+                grants.append(grant)
+        return UserPermissions(profile, tuple(grants), tuple(unresolved))
+
+    def _grant_of(self, assignment: Record) -> Grant | None:
+        group_id = as_text(assignment.get("PermissionSetGroupId"))
+        ps = self._aggregate_by_group.get(group_id) if group_id else None
+        if ps is None:
+            ps = self._sets.get(as_text(assignment.get("PermissionSetId")))
+        if ps is None:
+            return None
+        names = {as_text(ps.get("Name")), as_text(ps.get("Label"))} - {""}
+        if as_bool(ps.get("IsOwnedByProfile")) is True:
+            owner = self._profiles.get(as_text(ps.get("ProfileId")))
+            name = as_text(owner.get("Name")) if owner else as_text(ps.get("Name"))
+            return Grant(f"profile '{name}'", ps, frozenset())
+        group = self._groups.get(as_text(ps.get("PermissionSetGroupId")) or group_id)
+        if as_text(ps.get("PermissionSetGroupId")) or group_id:
+            if group is not None:
+                names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
+                names.discard("")
+            label = (
+                as_text(group.get("DeveloperName")) if group else as_text(ps.get("Name"))
+            ) or as_text(ps.get("Name"))
+            return Grant(f"permission set group '{label}'", ps, frozenset(names))
+        return Grant(f"permission set '{as_text(ps.get('Name'))}'", ps, frozenset(names))

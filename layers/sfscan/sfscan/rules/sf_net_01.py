@@ -1,0 +1,107 @@
+"""SF-NET-01: successful API logins from a SourceIp outside allowed_networks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sfscan.domain.findings import Finding, Remediation, Severity, Status
+from sfscan.domain.snapshot import Record
+from sfscan.rules._findings import (
+    HELP_LOGIN_IP_RANGES,
+    no_allowed_networks,
+    org_not_available,
+    user_finding,
+)
+from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS, LOGIN_HISTORY
+from sfscan.rules._netutil import parse_ip
+from sfscan.rules._values import as_text
+from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.context import EvaluationContext
+
+META = RuleMeta(
+    id="SF-NET-01",
+    title="API logins from outside the company network",
+    severity=Severity.HIGH,
+    resource_type="User",
+    description=(
+        "For users in outside_login_scope (integration users, or all active internal users), "
+        "every successful API login in the look-back window must come from a SourceIp inside "
+        "allowed_networks. Users without API logins in the window get no finding."
+    ),
+    risk=(
+        "API logins from unknown networks are the signature of stolen OAuth tokens or "
+        "credentials being replayed by an attacker."
+    ),
+    remediation=Remediation(
+        text=(
+            "Confirm whether the listed IPs belong to you; if not, revoke the user's OAuth tokens "
+            "and reset its credentials, then add Login IP Ranges and enforce IP restrictions on "
+            "its apps. If they are yours, add them to allowed_networks."
+        ),
+        url=HELP_LOGIN_IP_RANGES,
+    ),
+    needs=(*IDENTITY_NEEDS, LOGIN_HISTORY),
+    optional_needs=tuple(k for k in IDENTITY_OPTIONAL_NEEDS if k != LOGIN_HISTORY),
+)
+
+
+def _users_in_scope(ctx: EvaluationContext) -> list[tuple[Record, dict[str, Any]]]:
+    """(user, extra evidence) for each user whose API logins this rule judges."""
+    if ctx.settings.outside_login_scope == "all":
+        reasons = {iu.id: list(iu.reasons) for iu in ctx.identity.integration_users}
+        return [
+            (u, {"reasons": reasons.get(as_text(u.get("Id")), [])}) for u in ctx.identity.in_scope
+        ]
+    ctx.note_identity_gaps(META.id)
+    return [(iu.user, {"reasons": list(iu.reasons)}) for iu in ctx.identity.integration_users]
+
+
+def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
+    if not ctx.settings.allowed_networks:
+        return [no_allowed_networks(RULE, ctx)]
+    logins = ctx.logins
+    if logins is None:  # only when called without the engine, which checks META.needs
+        return [org_not_available(RULE, ctx, "Not judged: LoginHistory was not read.")]
+    if logins.undated_rows:
+        ctx.note_incomplete(META.id, f"{logins.undated_rows} login rows had no readable LoginTime")
+    findings = []
+    for user, extra in _users_in_scope(ctx):
+        seen = logins.of(as_text(user.get("Id")))
+        if not seen.api_by_ip:
+            continue  # no API login in the window: nothing to judge
+        outside: dict[str, Any] = {}
+        unreadable: dict[str, Any] = {}
+        for ip_text, usage in sorted(seen.api_by_ip.items()):
+            address = parse_ip(ip_text)
+            if address is None:
+                unreadable[ip_text] = usage.evidence()
+            elif not ctx.allowed_networks.contains(address):
+                outside[ip_text] = usage.evidence()
+        evidence = {
+            **extra,
+            "window": logins.window_evidence(),
+            "api_logins": seen.api_count,
+            "outside_ips": outside,
+            "unreadable_ips": unreadable,
+        }
+        name = as_text(user.get("Username"))
+        if outside:
+            status = Status.FAILED
+            detail = (
+                f"User {name} made API logins from {len(outside)} IP(s) outside allowed_networks "
+                f"(e.g. {next(iter(outside))}): confirm them or revoke its tokens and credentials."
+            )
+        elif unreadable:
+            status = Status.NOT_AVAILABLE
+            detail = (
+                f"Some API logins of {name} have an unreadable SourceIp; check its Login History."
+            )
+        else:
+            status = Status.PASSED
+            detail = f"Every API login of {name} in the window came from allowed_networks."
+        findings.append(user_finding(RULE, ctx, user, status, detail, evidence))
+    return findings
+
+
+RULE = Rule(META, evaluate)

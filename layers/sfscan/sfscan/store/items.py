@@ -1,0 +1,228 @@
+"""The table's item layout (single table, string keys ``pk``/``sk``). Pure codecs; no I/O.
+
+- finding: pk ``ORG#<org name>``, sk ``FINDING#<rule id>#<resource id>``; stable across scans.
+- scan summary: pk ``ORG#<org name>``, sk ``SCAN#<scan id>``; history, TTL ``expires_at``.
+- latest scan: pk ``LATEST``, sk ``ORG#<org name>``; what ``sfscan org list`` reads.
+
+``<org name>`` is the registered name (the secret name without the prefix): a scan that fails
+before the org id is known (bad secret, auth refused) still has a place to record its error.
+Scan ids sort by time, so an org's history reads in order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sfscan.domain.findings import Finding
+from sfscan.domain.lifecycle import TrackedFinding, Transition
+
+ORG_PREFIX = "ORG#"
+FINDING_PREFIX = "FINDING#"
+SCAN_PREFIX = "SCAN#"
+LATEST_PK = "LATEST"
+ITEM_FINDING = "finding"
+ITEM_SCAN = "scan"
+ITEM_LATEST = "latest"
+TTL_ATTRIBUTE = "expires_at"
+DEFAULT_HISTORY_DAYS = 400
+
+# The key schema template.yaml declares; a template test keeps the two equal.
+KEY_SCHEMA = (
+    {"AttributeName": "pk", "KeyType": "HASH"},
+    {"AttributeName": "sk", "KeyType": "RANGE"},
+)
+ATTRIBUTE_DEFINITIONS = (
+    {"AttributeName": "pk", "AttributeType": "S"},
+    {"AttributeName": "sk", "AttributeType": "S"},
+)
+
+Item = dict[str, Any]
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def org_pk(org_name: str) -> str:
+    return ORG_PREFIX + org_name
+
+
+def finding_sk(rule_id: str, resource_id: str) -> str:
+    return f"{FINDING_PREFIX}{rule_id}#{resource_id}"
+
+
+def scan_sk(scan_id: str) -> str:
+    return SCAN_PREFIX + scan_id
+
+
+def tracked_to_item(org_name: str, tracked: TrackedFinding) -> Item:
+    f = tracked.finding
+    item: Item = {
+        "pk": org_pk(org_name),
+        "sk": finding_sk(f.rule_id, f.resource_id),
+        "item_type": ITEM_FINDING,
+        "org_name": org_name,
+        "org_id": f.org_id,
+        "rule_id": f.rule_id,
+        "resource_id": f.resource_id,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "suppressed": f.suppressed,
+        "open": tracked.open,
+        "first_seen": iso(tracked.first_seen),
+        "last_seen": iso(tracked.last_seen),
+        "status_changed_at": iso(tracked.status_changed_at),
+        "transition": tracked.transition.value,
+        "scan_id": tracked.scan_id,
+        # JSON keeps evidence exactly as the rule wrote it (DynamoDB would turn floats into
+        # Decimals and refuse empty sets).
+        "finding": json.dumps(f.to_dict(), sort_keys=True, separators=(",", ":")),
+    }
+    if tracked.resolved_at is not None:
+        item["resolved_at"] = iso(tracked.resolved_at)
+    return item
+
+
+def item_to_tracked(item: Item) -> TrackedFinding:
+    resolved = item.get("resolved_at")
+    return TrackedFinding(
+        finding=Finding.from_dict(json.loads(item["finding"])),
+        open=bool(item["open"]),
+        first_seen=parse_iso(item["first_seen"]),
+        last_seen=parse_iso(item["last_seen"]),
+        status_changed_at=parse_iso(item["status_changed_at"]),
+        transition=Transition(item["transition"]),
+        scan_id=item["scan_id"],
+        resolved_at=parse_iso(resolved) if resolved else None,
+    )
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """One org's result of one scan run, including a failed run (``error`` set)."""
+
+    org_name: str
+    scan_id: str
+    started_at: datetime
+    finished_at: datetime
+    org_id: str = ""
+    instance_url: str = ""
+    scanned_at: datetime | None = None  # the evaluation time (snapshot captured_at)
+    error: str = ""  # one sentence, never a secret
+    error_kind: str = ""  # "input" (bad secret/settings), "incomplete" (auth, API limit, network)
+    by_status: dict[str, int] = field(default_factory=dict)
+    failed_by_severity: dict[str, int] = field(default_factory=dict)
+    opened: int = 0
+    resolved: int = 0
+    open_violations: int = 0
+    api_calls: int | None = None
+    daily_api_remaining: int | None = None
+    unavailable: dict[str, str] = field(default_factory=dict)
+    incomplete_rules: dict[str, str] = field(default_factory=dict)
+    notified_at: datetime | None = None
+    published_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def duration_ms(self) -> int:
+        return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+def _summary_attributes(s: ScanSummary) -> Item:
+    item: Item = {
+        "org_name": s.org_name,
+        "scan_id": s.scan_id,
+        "org_id": s.org_id,
+        "instance_url": s.instance_url,
+        "scan_status": "ERROR" if s.error else "OK",
+        "error": s.error,
+        "error_kind": s.error_kind,
+        "started_at": iso(s.started_at),
+        "finished_at": iso(s.finished_at),
+        "scanned_at": iso(s.scanned_at) if s.scanned_at else "",
+        "duration_ms": s.duration_ms,
+        "by_status": dict(s.by_status),
+        "failed_by_severity": dict(s.failed_by_severity),
+        "opened": s.opened,
+        "resolved": s.resolved,
+        "open_violations": s.open_violations,
+        "unavailable": dict(s.unavailable),
+        "incomplete_rules": dict(s.incomplete_rules),
+    }
+    if s.api_calls is not None:
+        item["api_calls"] = s.api_calls
+    if s.daily_api_remaining is not None:
+        item["daily_api_remaining"] = s.daily_api_remaining
+    return item
+
+
+def summary_to_item(s: ScanSummary, history_days: int = DEFAULT_HISTORY_DAYS) -> Item:
+    item: Item = {"pk": org_pk(s.org_name), "sk": scan_sk(s.scan_id), "item_type": ITEM_SCAN}
+    item.update(_summary_attributes(s))
+    item[TTL_ATTRIBUTE] = int((s.finished_at + timedelta(days=history_days)).timestamp())
+    return item
+
+
+def latest_to_item(s: ScanSummary) -> Item:
+    item: Item = {"pk": LATEST_PK, "sk": ORG_PREFIX + s.org_name, "item_type": ITEM_LATEST}
+    item.update(_summary_attributes(s))
+    return item
+
+
+def _int_map(value: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (value or {}).items()}
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_time(value: Any) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def item_to_summary(item: Item) -> ScanSummary:
+    return ScanSummary(
+        org_name=item["org_name"],
+        scan_id=item["scan_id"],
+        started_at=parse_iso(item["started_at"]),
+        finished_at=parse_iso(item["finished_at"]),
+        org_id=item.get("org_id", ""),
+        instance_url=item.get("instance_url", ""),
+        scanned_at=_opt_time(item.get("scanned_at")),
+        error=item.get("error", ""),
+        error_kind=item.get("error_kind", ""),
+        by_status=_int_map(item.get("by_status")),
+        failed_by_severity=_int_map(item.get("failed_by_severity")),
+        opened=int(item.get("opened", 0)),
+        resolved=int(item.get("resolved", 0)),
+        open_violations=int(item.get("open_violations", 0)),
+        api_calls=_opt_int(item.get("api_calls")),
+        daily_api_remaining=_opt_int(item.get("daily_api_remaining")),
+        unavailable={str(k): str(v) for k, v in (item.get("unavailable") or {}).items()},
+        incomplete_rules={str(k): str(v) for k, v in (item.get("incomplete_rules") or {}).items()},
+        notified_at=_opt_time(item.get("notified_at")),
+        published_at=_opt_time(item.get("published_at")),
+    )
+
+
+def plain(value: Any) -> Any:
+    """Decimals from DynamoDB back to ints/floats (deserialized items carry Decimal)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -1,0 +1,160 @@
+"""What one scan does to the stored findings of one org. Pure: no I/O, no clock.
+
+Rules (the TrackedFinding docstring, CONTROL.md and the pipeline issue):
+
+- FAILED with no open violation ........................ OPENED (open)
+- FAILED, open, was suppressed and no longer is ........ OPENED again: the accepted risk ended, so
+  the violation is notified once as if new (a silent suppression must not hide it forever)
+- FAILED, open otherwise ............................... UNCHANGED (still open, no notification)
+- PASSED while open .................................... RESOLVED
+- open, resource gone from the scan .................... RESOLVED only when the scan is complete and
+  the rule is not in ``incomplete_rules``; otherwise the stored item is left untouched
+- NOT_AVAILABLE ........................................ never opens and never resolves: ``open``
+  keeps its previous value
+- anything else (WARNING, PASSED when not open) ........ UNCHANGED, ``open`` kept
+
+A suppressed FAILED finding opens like any other; it is the notifier that stays silent about
+suppressed findings, and Security Hub still receives it (workflow SUPPRESSED).
+
+Idempotency: an item already written by this scan (same ``scan_id``) is not recomputed, so
+re-processing the same (scan, org) after a partial write keeps the first, correct transitions and
+writes nothing new for those items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sfscan.domain.findings import Finding, Status
+from sfscan.domain.lifecycle import TrackedFinding, Transition
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """Everything the scan decided for one org."""
+
+    writes: tuple[TrackedFinding, ...]  # items to store (new state)
+    already_applied: tuple[TrackedFinding, ...]  # items this scan had already written
+
+    @property
+    def opened(self) -> tuple[TrackedFinding, ...]:
+        return tuple(t for t in self._all if t.transition is Transition.OPENED)
+
+    @property
+    def resolved(self) -> tuple[TrackedFinding, ...]:
+        return tuple(t for t in self._all if t.transition is Transition.RESOLVED)
+
+    @property
+    def _all(self) -> tuple[TrackedFinding, ...]:
+        return self.writes + self.already_applied
+
+
+def track(
+    previous: TrackedFinding | None,
+    current: Finding,
+    *,
+    scan_id: str,
+    scanned_at: datetime,
+) -> TrackedFinding:
+    """The new stored state of one key judged by this scan."""
+    was_open = previous is not None and previous.open
+    status = current.status
+    if status is Status.FAILED:
+        reopened_after_suppression = (
+            previous is not None
+            and was_open
+            and previous.finding.suppressed
+            and not current.suppressed
+        )
+        transition = (
+            Transition.OPENED
+            if not was_open or reopened_after_suppression
+            else Transition.UNCHANGED
+        )
+        is_open = True
+    elif status is Status.PASSED and was_open:
+        transition, is_open = Transition.RESOLVED, False
+    else:  # NOT_AVAILABLE, WARNING, PASSED while not open: nothing opens or resolves
+        transition, is_open = Transition.UNCHANGED, was_open
+
+    if previous is None:
+        return TrackedFinding(
+            finding=current,
+            open=is_open,
+            first_seen=scanned_at,
+            last_seen=scanned_at,
+            status_changed_at=scanned_at,
+            transition=transition,
+            scan_id=scan_id,
+        )
+    status_changed = previous.finding.status is not status
+    resolved_at: datetime | None
+    if transition is Transition.RESOLVED:
+        resolved_at = scanned_at
+    elif transition is Transition.OPENED:
+        resolved_at = None
+    else:
+        resolved_at = previous.resolved_at
+    return TrackedFinding(
+        finding=current,
+        open=is_open,
+        first_seen=previous.first_seen,
+        last_seen=scanned_at,
+        status_changed_at=scanned_at if status_changed else previous.status_changed_at,
+        transition=transition,
+        scan_id=scan_id,
+        resolved_at=resolved_at,
+    )
+
+
+def resolve_missing(
+    previous: TrackedFinding, *, scan_id: str, scanned_at: datetime
+) -> TrackedFinding:
+    """An open violation whose resource the (complete) rule no longer reports: resolved."""
+    return replace(
+        previous,
+        open=False,
+        transition=Transition.RESOLVED,
+        scan_id=scan_id,
+        resolved_at=scanned_at,
+    )
+
+
+def apply_scan(
+    previous: Mapping[str, TrackedFinding],
+    findings: Iterable[Finding],
+    *,
+    scan_id: str,
+    scanned_at: datetime,
+    incomplete_rules: Iterable[str],
+    scan_complete: bool,
+) -> ScanOutcome:
+    """Decide the new state of every key this scan touches.
+
+    ``previous`` maps ``Finding.key`` to the stored state before this scan.
+    """
+    incomplete = set(incomplete_rules)
+    writes: list[TrackedFinding] = []
+    already: list[TrackedFinding] = []
+    seen: set[str] = set()
+    for finding in findings:
+        key = finding.key
+        if key in seen:  # a rule reporting the same resource twice: the first judgement wins
+            continue
+        seen.add(key)
+        before = previous.get(key)
+        if before is not None and before.scan_id == scan_id:
+            already.append(before)
+            continue
+        writes.append(track(before, finding, scan_id=scan_id, scanned_at=scanned_at))
+    for key, before in previous.items():
+        if key in seen:
+            continue
+        if before.scan_id == scan_id:
+            already.append(before)
+            continue
+        if before.open and scan_complete and before.finding.rule_id not in incomplete:
+            writes.append(resolve_missing(before, scan_id=scan_id, scanned_at=scanned_at))
+    return ScanOutcome(writes=tuple(writes), already_applied=tuple(already))

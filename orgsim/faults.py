@@ -1,0 +1,54 @@
+"""Faults the simulator can inject, so clients can be tested against a misbehaving org."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What goes wrong, counted in API calls (REST and SOAP; the token endpoint is not one).
+
+    - ``latency_ms``: every response waits this long.
+    - ``expire_token_after``: a token stops working once N API calls were served after it was
+      issued (401 INVALID_SESSION_ID); a fresh login works for another N calls.
+    - ``request_limit_after``: calls after the N-th answer 403 REQUEST_LIMIT_EXCEEDED.
+    - ``server_error_on``: these 1-based call numbers answer 503.
+    - ``insufficient_access`` / ``invalid_type``: object names ("LoginHistory"), tooling names,
+      metadata types ("ConnectedApp") or single items ("ConnectedApp:Vendor_App") that answer
+      INSUFFICIENT_ACCESS / INVALID_TYPE (a single metadata item is left out of readMetadata).
+    - ``truncate_body_on``: these call numbers get half of their body.
+    - ``daily_api_max``: the DailyApiRequests Max the org reports.
+    """
+
+    latency_ms: int = 0
+    expire_token_after: int | None = None
+    request_limit_after: int | None = None
+    server_error_on: frozenset[int] = field(default_factory=frozenset)
+    insufficient_access: frozenset[str] = field(default_factory=frozenset)
+    invalid_type: frozenset[str] = field(default_factory=frozenset)
+    truncate_body_on: frozenset[int] = field(default_factory=frozenset)
+    daily_api_max: int = 15000
+
+    def refusal(self, name: str) -> str | None:
+        """The error code a fault makes ``name`` (object, type or Type:item) answer, if any."""
+        folded = name.casefold()
+        if folded in {n.casefold() for n in self.insufficient_access}:
+            return "INSUFFICIENT_ACCESS"
+        if folded in {n.casefold() for n in self.invalid_type}:
+            return "INVALID_TYPE"
+        return None
+
+
+def parse_int_set(text: str | None) -> frozenset[int]:
+    """'3,7' -> {3, 7} (CLI lists of call numbers)."""
+    if not text:
+        return frozenset()
+    return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+def parse_name_set(text: str | None) -> frozenset[str]:
+    """'LoginHistory,ConnectedApp' -> {'LoginHistory', 'ConnectedApp'}."""
+    if not text:
+        return frozenset()
+    return frozenset(part.strip() for part in text.split(",") if part.strip())

@@ -1,0 +1,91 @@
+"""Fixtures for the org simulator tests: a running simulator and real simple-salesforce clients."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from simple_salesforce import Salesforce
+
+from orgsim import Faults, OrgSimulator
+
+FIXTURE = Path(__file__).parent / "fixtures" / "acme.json"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+@pytest.fixture(scope="session")
+def snapshot_dict() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FIXTURE.read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def shared_sim() -> Iterator[OrgSimulator]:
+    """One simulator for tests that only read and add no faults."""
+    with OrgSimulator(FIXTURE) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim() -> Iterator[OrgSimulator]:
+    """A fresh simulator for tests that change faults, counters or data."""
+    with OrgSimulator(FIXTURE, faults=Faults()) as fresh:
+        yield fresh
+
+
+def trusting_session(sim: OrgSimulator) -> requests.Session:
+    # REQUESTS_CA_BUNDLE is set on these machines and beats Session.verify (api notes 14.1).
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = sim.ca_bundle
+    return session
+
+
+def jwt_assertion(sim: OrgSimulator, **claims: Any) -> str:
+    body = {"iss": sim.client_id, "sub": sim.username, "aud": sim.login_url, "exp": int(time.time()) + 180}
+    body.update(claims)
+    key = Path(sim.private_key_file).read_text()
+    return jwt.encode(body, key, algorithm="RS256")
+
+
+def token_request(sim: OrgSimulator, **form: str) -> requests.Response:
+    return requests.post(
+        f"{sim.login_url}/services/oauth2/token", data=form, verify=sim.ca_bundle, timeout=30
+    )
+
+
+@pytest.fixture
+def jwt_login() -> Callable[..., str]:
+    """Log in with the JWT bearer flow, as a scanner would, and return the access token."""
+
+    def login(sim: OrgSimulator, **claims: Any) -> str:
+        resp = token_request(sim, grant_type=JWT_GRANT, assertion=jwt_assertion(sim, **claims))
+        assert resp.status_code == 200, resp.text
+        token: str = resp.json()["access_token"]
+        return token
+
+    return login
+
+
+@pytest.fixture
+def client() -> Callable[..., Salesforce]:
+    """A real simple-salesforce client on the simulator, its Metadata API trusting the CA too."""
+
+    def make(sim: OrgSimulator, token: str | None = None) -> Salesforce:
+        session = trusting_session(sim)
+        sf = Salesforce(
+            instance_url=sim.instance_url,
+            session_id=token or sim.access_token,
+            session=session,
+            version="62.0",
+        )
+        sf.mdapi._client.transport.session = session  # zeep ignores the injected session
+        return sf
+
+    return make

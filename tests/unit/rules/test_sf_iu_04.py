@@ -1,0 +1,62 @@
+"""SF-IU-04: integration users must not log in to the UI."""
+
+from sfscan.domain.findings import Severity, Status
+
+from tests.builders import OrgBuilder, ago, by_resource, make_login, run_rule
+
+
+def test_ui_login_in_window_fails_with_type_count_last_time_and_ips():
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add(
+        "LoginHistory",
+        make_login(user, "Application", "198.51.100.7", when=ago(days=3)),
+        make_login(user, "Application", "198.51.100.8", when=ago(days=1), count=4),
+        make_login(user, "Remote Access 2.0"),
+    )
+    finding = run_rule("SF-IU-04", org.snapshot()).findings[0]
+    assert (finding.status, finding.severity) == (Status.FAILED, Severity.HIGH)
+    assert finding.evidence["ui_logins"] == [
+        {
+            "login_type": "Application",
+            "count": 5,
+            "last_login": "2026-11-27T12:00:00Z",
+            "source_ips": ["198.51.100.7", "198.51.100.8"],
+        }
+    ]
+    assert "5 successful UI login" in finding.detail
+
+
+def test_only_api_logins_failed_ui_logins_or_old_ui_logins_pass():
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add(
+        "LoginHistory",
+        make_login(user, "Oauth2"),
+        make_login(user, "Application", status="Invalid Password"),
+        make_login(user, "Lightning Login", when=ago(days=31)),
+    )
+    assert run_rule("SF-IU-04", org.snapshot()).findings[0].status is Status.PASSED
+
+
+def test_ui_login_given_as_api_name_counts():
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add("LoginHistory", make_login(user, "PasswordlessLogin"))
+    assert run_rule("SF-IU-04", org.snapshot()).findings[0].status is Status.FAILED
+
+
+def test_unreadable_login_time_is_not_available_not_passed():
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add("LoginHistory", make_login(user, "Application", when="yesterday"))
+    result = run_rule("SF-IU-04", org.snapshot())
+    assert by_resource(result)[user["Id"]].status is Status.NOT_AVAILABLE
+    assert "SF-IU-04" in result.incomplete_rules
+
+
+def test_missing_login_history_is_not_available():
+    org = OrgBuilder()
+    org.integration_user()
+    result = run_rule("SF-IU-04", org.snapshot(unavailable={"sobject:LoginHistory": "denied"}))
+    assert [f.status for f in result.findings] == [Status.NOT_AVAILABLE]
