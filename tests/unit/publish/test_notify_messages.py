@@ -12,6 +12,11 @@ from sfscan.domain.lifecycle import TrackedFinding
 from sfscan.publish.notify import Notification, attributes_size, build_notifications
 
 
+def flat(text: str) -> str:
+    """The message with line wrapping undone, to look for sentences in it."""
+    return " ".join(text.split())
+
+
 def notify(
     opened: list[TrackedFinding],
     gone: list[TrackedFinding] | None = None,
@@ -54,14 +59,19 @@ def test_message_tells_a_person_what_is_wrong_and_how_to_fix_it() -> None:
     assert "Scanned at:     2026-11-28 03:00:05 UTC" in text
     assert "New violations: 3 (CRITICAL 1, HIGH 1, MEDIUM 1)" in text
     assert "Resolved:       1" in text
+    words = flat(text)
     for finding in (CRITICAL_USER, HIGH_APP, MEDIUM_ORG):
-        assert f"* [{finding.rule_id}] {finding.title}: {finding.resource_name}" in text
-        assert f"Problem:  {finding.detail}" in text
-    assert f"Fix:      {CRITICAL_USER.remediation.text}" in text
-    assert f"Guide:    {CRITICAL_USER.remediation.url}" in text
-    assert "Resource: ConnectedApp Acme ETL (Acme_ETL)" in text
-    assert "* [SF-IU-02] Integration user's profile has no Login IP Range: old@acme" in text
-    assert "Was HIGH; now compliant." in text
+        assert f"* [{finding.rule_id}] {finding.title}: {finding.resource_name}" in words
+        assert f"Problem: {finding.detail}" in words
+    assert f"Fix: {CRITICAL_USER.remediation.text}" in words
+    assert f"  Guide:    {CRITICAL_USER.remediation.url}\n" in text  # whole, clickable
+    assert "Resource: ConnectedApp Acme ETL (Acme_ETL)" in words
+    assert "* [SF-IU-02] Integration user's profile has no Login IP Range: old@acme" in words
+    assert "Status: was HIGH; now compliant." in words
+    assert (
+        max(len(line) for line in text.splitlines() if "rule_id" not in line and "http" not in line)
+        <= 78
+    )
     suppression = {
         "rule_id": "SF-IU-01",
         "resource_id": CRITICAL_USER.resource_id,
@@ -182,7 +192,7 @@ def test_a_big_change_is_split_into_parts_that_each_fit_and_keep_findings_whole(
         holders = [n for n in notes if f"({finding.resource_id})" in n.message]
         assert len(holders) == 1, finding.resource_id
         if finding.status.value == "FAILED":
-            assert f"Problem:  {finding.detail}" in holders[0].message  # not cut in half
+            assert f"Problem: {finding.detail}" in flat(holders[0].message)  # not cut in half
     assert notes[0].attributes["severity"] == "CRITICAL"
     assert notes[-1].attributes["rule_id"] == ["SF-IU-02"]
     assert "(continued)" in notes[1].message  # a severity group carried over says so

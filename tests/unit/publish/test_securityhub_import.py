@@ -24,6 +24,7 @@ from sfscan.domain.errors import SfscanError
 from sfscan.domain.findings import Status
 from sfscan.domain.lifecycle import Transition
 from sfscan.publish.asff import build_asff_finding
+from sfscan.publish.asff_validate import serialized_size
 from sfscan.publish.errors import SecurityHubNotEnabledError
 from sfscan.publish.securityhub import ImportReport, SecurityHubPublisher
 
@@ -271,3 +272,28 @@ def test_the_same_id_twice_in_one_call_sends_the_last_version(securityhub: Any) 
     assert report.imported == 1
     [stored] = all_findings(securityhub).values()
     assert stored["Compliance"]["Status"] == "PASSED"
+
+
+def test_batches_stay_under_6_mb_even_below_100_findings() -> None:
+    findings = many(40)
+    for finding in findings:  # ~210 KB each: valid alone, too many for one 6 MB call
+        finding["Resources"][0]["Details"]["Other"] = {f"k{i}": "v" * 1000 for i in range(49)}
+        finding["Resources"] = [
+            {**finding["Resources"][0], "Id": f"{finding['Resources'][0]['Id']}/{j}"}
+            for j in range(4)
+        ]
+    stub = StubSecurityHub([OK])
+    sent_bytes: list[int] = []
+    original = stub.batch_import_findings
+
+    def measure(*, Findings: list[dict[str, Any]]) -> dict[str, Any]:
+        sent_bytes.append(sum(serialized_size(f) for f in Findings))
+        return original(Findings=Findings)
+
+    stub.batch_import_findings = measure  # type: ignore[method-assign]
+
+    report = SecurityHubPublisher(stub).import_findings(findings)
+
+    assert report.imported == 40 and report.failed == {}
+    assert len(sent_bytes) == 2
+    assert all(size <= 6 * 1024 * 1024 for size in sent_bytes)

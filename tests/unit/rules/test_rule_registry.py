@@ -54,3 +54,14 @@ def test_every_finding_names_its_resource_and_has_a_one_sentence_detail():
     for finding in result.findings:
         assert finding.resource_id and finding.resource_name
         assert finding.detail.endswith(".") and finding.detail.count(". ") == 0, finding.detail
+
+
+def test_records_without_identifiers_are_not_judged_and_mark_rules_incomplete():
+    org = OrgBuilder()
+    org.integration_user(Id=None)
+    org.add("metadata:ConnectedApp", {"oauthConfig": {}, "oauthPolicy": {}})
+    org.add("metadata:ExtlClntAppOauthConfigurablePolicies", {"ipRelaxationPolicyType": "Enforce"})
+    org.add("ConnectedApplication", {"OptionsAllowAdminApprovedUsersOnly": True})
+    result = evaluate(org.snapshot(), make_settings())
+    assert not [f for f in result.findings if f.status is Status.PASSED]
+    assert {"SF-IU-01", "SF-CA-01", "SF-CA-02", "SF-CA-03"} <= set(result.incomplete_rules)

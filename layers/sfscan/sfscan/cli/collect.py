@@ -1,11 +1,91 @@
-"""sfscan collect (being built; see the issue tracker)."""
+"""``sfscan collect``: save a live org's snapshot (auditors' evidence, input for offline scans)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from sfscan.cli import live
+from sfscan.cli.exit_codes import OK
+from sfscan.domain.errors import InputError
+from sfscan.domain.snapshot import Snapshot
+
+DESCRIPTION = """\
+Collect a snapshot of a live org (read-only: SOQL, Tooling and Metadata API reads) and save it as
+JSON. Evaluate it later with 'sfscan scan --snapshot FILE'. Sources the scanner's user cannot read
+are recorded under "unavailable" and make the rules that need them NOT_AVAILABLE.
+
+exit codes: 0 saved, 2 bad input (flags, credentials, file), 3 incomplete (login refused, API
+limit reached, org unreachable; nothing is written).
+"""
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("collect", help="(not built yet)")
-    p.set_defaults(handler=lambda args: 2)
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "collect",
+        help="save a live org's snapshot to a file",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the snapshot JSON")
+    p.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="settings JSON deciding the login-history window and permission columns collected "
+        "(default: the settings in --secret-file, else the defaults)",
+    )
+    live.add_live_arguments(p)
+    p.set_defaults(handler=run)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temporary file in the target directory, then rename: never half a snapshot on disk."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"--out: cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise InputError(f"--out: cannot write {path}: {exc.strerror}") from None
+
+
+def summary_line(snapshot: Snapshot, out: Path) -> str:
+    records = ", ".join(
+        f"{name} {len(rows)}"
+        for section in (snapshot.sobjects, snapshot.tooling, snapshot.metadata)
+        for name, rows in section.items()
+    )
+    info = snapshot.collection
+    remaining = info.get("daily_api_remaining")
+    spent = (
+        f"{info.get('api_calls', 0)} API calls (+{info.get('token_calls', 0)} login), "
+        f"{'unknown' if remaining is None else f'{remaining:,}'} daily API requests remaining"
+    )
+    unavailable = ", ".join(snapshot.unavailable) or "none"
+    truncated = ", ".join(info.get("truncated") or {}) or "none"
+    return (
+        f"sfscan: saved {out}: {records}; {spent}; unavailable: {unavailable}; "
+        f"truncated: {truncated}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    # Refuse a bad destination before spending API calls on the org.
+    if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise InputError(f"--out: {out} is not a file path in an existing directory")
+    snapshot, _ = live.collect_from_args(args)
+    write_atomically(out, json.dumps(snapshot.to_json_dict(), indent=1, ensure_ascii=False) + "\n")
+    print(summary_line(snapshot, out), file=sys.stderr)
+    return OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ _CREDENTIAL_FLAGS = {
     "client_secret": ("--client-secret", "SFSCAN_CLIENT_SECRET"),
 }
 CA_BUNDLE_ENV = "SFSCAN_CA_BUNDLE"
+API_VERSION = re.compile(r"[1-9][0-9]\.0")
 
 
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +45,14 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--secret-file",
         metavar="FILE",
-        help="org credentials JSON (the Secrets Manager secret's value), instead of the flags below",
+        help="org credentials JSON (the Secrets Manager secret's value) instead of the flags",
     )
-    group.add_argument("--login-url", metavar="URL", help="https://login.salesforce.com, "
-                       "https://test.salesforce.com or your My Domain [SFSCAN_LOGIN_URL]")  # fmt: skip
+    group.add_argument(
+        "--login-url",
+        metavar="URL",
+        help="https://login.salesforce.com, https://test.salesforce.com or your My Domain "
+        "[SFSCAN_LOGIN_URL]",
+    )
     group.add_argument(
         "--client-id", metavar="KEY", help="consumer key of the app [SFSCAN_CLIENT_ID]"
     )
@@ -166,25 +172,12 @@ def credentials_from_args(args: argparse.Namespace) -> OrgCredentials:
         credentials = _credentials_from_secret_file(args)
     else:
         credentials = _credentials_from_flags(args)
-    if getattr(args, "api_version", None):
-        data = credentials.model_dump()
-        data["api_version"] = args.api_version
-        # Re-validate so a bad --api-version is refused like a bad field in the file.
-        credentials = parse_credentials(
-            {**data, "auth": {**data["auth"], **_secret_values(credentials)}},
-            source="--api-version",
-        )
+    version = getattr(args, "api_version", None)
+    if version:
+        if not API_VERSION.fullmatch(version):
+            raise InputError(f"--api-version: {version!r} is not an API version such as 62.0")
+        credentials = credentials.model_copy(update={"api_version": version})
     return credentials
-
-
-def _secret_values(credentials: OrgCredentials) -> dict[str, str]:
-    auth = credentials.auth
-    out = {}
-    for name in ("private_key", "client_secret"):
-        value = getattr(auth, name, None)
-        if value is not None:
-            out[name] = value.get_secret_value()
-    return out
 
 
 def host_policy_from_args(args: argparse.Namespace) -> HostPolicy:

@@ -11,7 +11,6 @@ from typing import Any
 
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError, ScanIncompleteError
-from sfscan.domain.findings import Severity
 from sfscan.domain.lifecycle import TrackedFinding
 from sfscan.domain.settings import Settings, parse_settings
 from sfscan.domain.snapshot import Snapshot
@@ -137,11 +136,3 @@ def _record(summary: ScanSummary, deps: ScanDeps) -> ScanReport:
     # A concurrent delivery of the same message won the race; its record stands.
     stored = deps.store.get_summary(summary.org_name, summary.scan_id)
     return ScanReport(summary=stored or summary, already_done=True)
-
-
-def violations_by_severity(summary: ScanSummary) -> dict[Severity, int]:
-    return {
-        Severity(sev): n
-        for sev, n in summary.failed_by_severity.items()
-        if n and sev in Severity.__members__
-    }

@@ -8,6 +8,7 @@ never notified; neither is a scan that changed nothing.
 from __future__ import annotations
 
 import json
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ MAX_SUBJECT = 99  # SNS: ASCII, no line breaks, "less than 100 characters"
 MAX_FIELD_CHARS = 4000  # one finding's text field in an e-mail; keeps every finding splittable
 # Severities from most to least urgent: the order a person triages in.
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
-_RULE = "=" * 72
+_WRAP = 78  # plain-text e-mail line width
+_RULE = "=" * _WRAP
 # Fixed bytes a part may need beyond its findings: "(part N of M)" markers and rounding slack.
 _PART_MARKER_SLACK = 64
 
@@ -69,6 +71,30 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _headline(finding: Finding) -> str:
+    name = finding.resource_name or finding.resource_id
+    return textwrap.fill(
+        f"* [{finding.rule_id}] {finding.title}: {name}",
+        width=_WRAP,
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _field(label: str, text: str) -> str:
+    """``  Label:    text`` wrapped for a plain-text e-mail, continuation lines aligned; URLs and
+    long words are never broken, so they stay clickable."""
+    return textwrap.fill(
+        " ".join(text.split()),
+        width=_WRAP,
+        initial_indent=f"  {label + ':':<10}",
+        subsequent_indent=" " * 12,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def _resource_line(finding: Finding) -> str:
     if finding.resource_name and finding.resource_name != finding.resource_id:
         return f"{finding.resource_type} {finding.resource_name} ({finding.resource_id})"
@@ -77,13 +103,13 @@ def _resource_line(finding: Finding) -> str:
 
 def _new_block(finding: Finding) -> _Block:
     lines = [
-        f"* [{finding.rule_id}] {finding.title}: {finding.resource_name or finding.resource_id}",
-        f"  Resource: {_resource_line(finding)}",
-        f"  Problem:  {_cap(finding.detail)}",
-        f"  Fix:      {_cap(finding.remediation.text)}",
+        _headline(finding),
+        _field("Resource", _resource_line(finding)),
+        _field("Problem", _cap(finding.detail)),
+        _field("Fix", _cap(finding.remediation.text)),
     ]
     if finding.remediation.url.strip():
-        lines.append(f"  Guide:    {finding.remediation.url.strip()}")
+        lines.append(_field("Guide", finding.remediation.url.strip()))
     text = "\n".join(lines) + "\n\n"
     return _Block("new", finding.severity.value, text, finding.rule_id, finding.severity)
 
@@ -95,9 +121,9 @@ def _resolved_block(finding: Finding) -> _Block:
         else "no longer found in the org (removed, deactivated or out of scope)"
     )
     lines = [
-        f"* [{finding.rule_id}] {finding.title}: {finding.resource_name or finding.resource_id}",
-        f"  Resource: {_resource_line(finding)}",
-        f"  Was {finding.severity.value}; {why}.",
+        _headline(finding),
+        _field("Resource", _resource_line(finding)),
+        _field("Status", f"was {finding.severity.value}; {why}."),
     ]
     return _Block("resolved", "", "\n".join(lines) + "\n\n", finding.rule_id, None)
 
@@ -165,10 +191,10 @@ def footer(example: Finding | None) -> str:
     )
     return (
         "-- \n"
-        "Accepted a risk? Add a suppression to this org's sfscan settings (suppressions), e.g.\n"
+        "Accepted a risk? Add an entry under suppressions in the org's sfscan settings:\n"
         f"  {entry}\n"
-        "A suppressed finding stays FAILED in reports, is not e-mailed and shows as SUPPRESSED\n"
-        "in Security Hub. When the suppression expires, notifications resume.\n"
+        "A suppressed finding stays FAILED in reports, is not e-mailed, and shows as\n"
+        "SUPPRESSED in Security Hub. When the suppression expires, e-mails resume.\n"
     )
 
 

@@ -112,6 +112,9 @@ def identify(
     excluded = {u.casefold() for u in config.exclude_usernames}
     set_names = {s.casefold() for s in config.permission_sets}
     in_scope = tuple(u for u in snapshot.records("sobject:User") if is_in_scope(u))
+    if any(not as_text(u.get("Id")) for u in in_scope):
+        gaps.append("some active users have no Id and cannot be judged")
+        in_scope = tuple(u for u in in_scope if as_text(u.get("Id")))
     found: list[IntegrationUser] = []
     unknown_api_only = 0
     for user in in_scope:

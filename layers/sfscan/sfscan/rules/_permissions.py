@@ -127,13 +127,12 @@ class EffectivePermissions:
             owner = self._profiles.get(as_text(ps.get("ProfileId")))
             name = as_text(owner.get("Name")) if owner else as_text(ps.get("Name"))
             return Grant(f"profile '{name}'", ps, frozenset())
-        group = self._groups.get(as_text(ps.get("PermissionSetGroupId")) or group_id)
-        if as_text(ps.get("PermissionSetGroupId")) or group_id:
+        aggregate_of = as_text(ps.get("PermissionSetGroupId"))
+        if aggregate_of:
+            group = self._groups.get(aggregate_of)
+            label = as_text(ps.get("Name"))
             if group is not None:
+                label = as_text(group.get("DeveloperName")) or label
                 names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
-                names.discard("")
-            label = (
-                as_text(group.get("DeveloperName")) if group else as_text(ps.get("Name"))
-            ) or as_text(ps.get("Name"))
-            return Grant(f"permission set group '{label}'", ps, frozenset(names))
+            return Grant(f"permission set group '{label}'", ps, frozenset(names - {""}))
         return Grant(f"permission set '{as_text(ps.get('Name'))}'", ps, frozenset(names))

@@ -45,6 +45,9 @@ META = RuleMeta(
 def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     findings = []
     for app in connected_apps(ctx.snapshot):
+        if not app.resource_id:
+            ctx.note_incomplete(META.id, "a ConnectedApp record has no fullName")
+            continue
         evidence: dict[str, object] = {"app": app.name}
         severity = None
         if app.unreadable is not None:

@@ -48,6 +48,9 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     findings = []
     for policy in ctx.snapshot.records(ECA_POLICIES):
         app_id = eca_policy_id(policy)
+        if not app_id:
+            ctx.note_incomplete(META.id, "a policy record names no external client app")
+            continue
         name = labels.get(app_id) or app_id
         relax = grade_relaxation(policy.get("ipRelaxationPolicyType"), absent_means_enforce=False)
         severity = None

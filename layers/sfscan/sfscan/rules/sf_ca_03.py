@@ -104,11 +104,17 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     for key in META.optional_needs[:2]:
         if (reason := ctx.snapshot.missing_reason(key)) is not None:
             ctx.note_incomplete(META.id, f"{key}: {reason}")
-    findings = [f for app in connected_apps(ctx.snapshot) if (f := _connected_app(ctx, app))]
+    apps = connected_apps(ctx.snapshot)
+    if any(not app.resource_id for app in apps):
+        ctx.note_incomplete(META.id, "a connected app record has no name")
+    findings = [f for app in apps if app.resource_id and (f := _connected_app(ctx, app))]
     if ctx.snapshot.missing_reason(ECA_POLICIES) is None:
         labels = eca_labels(ctx.snapshot)
         for record in ctx.snapshot.records(ECA_POLICIES):
             app_id = eca_policy_id(record)
+            if not app_id:
+                ctx.note_incomplete(META.id, "a policy record names no external client app")
+                continue
             policy = as_text(record.get("permittedUsersPolicyType"))
             findings.append(_eca(ctx, app_id, labels.get(app_id) or app_id, policy))
         for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():

@@ -1,0 +1,44 @@
+"""Scan: one org per SQS message. An org's own failure (bad secret, login refused, API limit) is
+recorded in the table; only unexpected failures are reported back for retry and the DLQ."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sfscan.pipeline import runtime
+from sfscan.pipeline.config import ScanConfig
+from sfscan.pipeline.dispatch import ScanRequest
+from sfscan.pipeline.observability import emit_scan_metrics, scan_log_fields
+from sfscan.pipeline.scan import scan_org
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+CONFIG = ScanConfig.from_env()  # validated once per cold start
+
+
+@tracer.capture_method
+def scan_record(record: SQSRecord) -> None:
+    request = ScanRequest.from_json(record.body)
+    logger.set_correlation_id(request.scan_id)
+    logger.append_keys(org_name=request.org_name)
+    report = scan_org(request, runtime.scan_runtime(CONFIG).deps, CONFIG)
+    logger.info("org scanned", extra=scan_log_fields(report.summary, report.already_done))
+    if not report.already_done:
+        emit_scan_metrics(metrics, report.summary)
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=scan_record, processor=processor, context=context
+    )

@@ -1,0 +1,43 @@
+"""What the handlers log and measure about a scan: the names the dashboard and alarms use.
+
+Never includes credentials: a summary holds counts, ids and one-sentence errors only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from sfscan.domain.findings import Severity
+from sfscan.store.items import ScanSummary
+
+
+def scan_log_fields(summary: ScanSummary, already_done: bool) -> dict[str, Any]:
+    return {
+        "org_id": summary.org_id,
+        "already_done": already_done,
+        "error": summary.error,
+        "opened": summary.opened,
+        "resolved": summary.resolved,
+        "open_violations": summary.open_violations,
+        "api_calls": summary.api_calls,
+    }
+
+
+def emit_scan_metrics(metrics: Metrics, summary: ScanSummary) -> None:
+    """OrgsScanned, ScanErrors, ApiCallsUsed, and Violations per severity (dimension)."""
+    metrics.add_metric(name="OrgsScanned", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ScanErrors", unit=MetricUnit.Count, value=0 if summary.ok else 1)
+    metrics.add_metric(name="ApiCallsUsed", unit=MetricUnit.Count, value=summary.api_calls or 0)
+    for name, count in sorted(summary.failed_by_severity.items()):
+        if count and name in Severity.__members__:
+            # Its own EMF blob, so the severity dimension does not split the other metrics.
+            with single_metric(
+                name="Violations",
+                unit=MetricUnit.Count,
+                value=count,
+                default_dimensions=metrics.default_dimensions,
+            ) as metric:
+                metric.add_dimension(name="severity", value=name)

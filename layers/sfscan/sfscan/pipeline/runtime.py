@@ -1,0 +1,118 @@
+"""The composition root: the only place that builds AWS clients and wires the use cases.
+
+Handlers read and validate their config at cold start (import); the clients are built on the
+first invocation (never at import time) and reused by later invocations of the same
+container. ``reset()`` drops everything, for tests and the demo, which change the environment.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from sfscan.collect.collector import collect_snapshot
+from sfscan.collect.credentials import OrgCredentials
+from sfscan.collect.hosts import HostPolicy
+from sfscan.domain.errors import InputError
+from sfscan.domain.snapshot import Snapshot
+from sfscan.pipeline.config import SECRET_MAX_AGE_SECONDS, DispatchConfig, PublishConfig, ScanConfig
+from sfscan.pipeline.dispatch import RegisteredOrg, ScanQueue, list_registered_orgs
+from sfscan.pipeline.publish import AwsLocation, PublishDeps
+from sfscan.pipeline.scan import ScanDeps
+from sfscan.publish.securityhub import SecurityHubPublisher
+from sfscan.publish.sns import SnsPublisher
+from sfscan.store.dynamodb import FindingsStore
+
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def client(service: str) -> Any:
+    """A boto3 client with standard retries; endpoint and region come from the environment."""
+    return boto3.session.Session().client(service, config=_RETRIES)  # type: ignore[call-overload]
+
+
+def read_org_secret(name: str) -> Any:
+    """The secret's JSON through Powertools' cache (max age SECRET_MAX_AGE_SECONDS).
+
+    A missing secret or one that is not JSON is the org's problem (InputError, recorded); any
+    other failure (throttling, network) propagates so the scan request is retried.
+    """
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        return parameters.get_secret(name, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+    except parameters.TransformParameterError:
+        raise InputError(f"secret {name} is not valid JSON; re-register the org") from None
+    except parameters.GetParameterError as exc:
+        code = getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code", "")
+        if code in ("ResourceNotFoundException", "DecryptionFailure", "InvalidRequestException"):
+            raise InputError(f"secret {name} cannot be read ({code})") from None
+        raise
+
+
+@dataclass(frozen=True)
+class DispatchRuntime:
+    config: DispatchConfig
+    queue: ScanQueue
+    secrets: Any
+
+    def list_orgs(self) -> list[RegisteredOrg]:
+        return list_registered_orgs(self.secrets, self.config.org_secret_prefix)
+
+
+@dataclass(frozen=True)
+class ScanRuntime:
+    config: ScanConfig
+    deps: ScanDeps
+
+
+@functools.cache
+def dispatch_runtime(config: DispatchConfig) -> DispatchRuntime:
+    return DispatchRuntime(
+        config=config,
+        queue=ScanQueue(client("sqs"), config.scan_queue_url),
+        secrets=client("secretsmanager"),
+    )
+
+
+@functools.cache
+def scan_runtime(config: ScanConfig) -> ScanRuntime:
+    policy = HostPolicy(config.allowed_hosts)
+
+    def collect(credentials: OrgCredentials) -> Snapshot:
+        return collect_snapshot(credentials, host_policy=policy, ca_bundle=config.ca_bundle)
+
+    store = FindingsStore(client("dynamodb"), config.table, history_days=config.history_days)
+    deps = ScanDeps(store=store, read_secret=read_org_secret, collect=collect, clock=utc_now)
+    return ScanRuntime(config=config, deps=deps)
+
+
+@functools.cache
+def publish_runtime(config: PublishConfig, function_arn: str) -> PublishDeps:
+    hub = SecurityHubPublisher(client("securityhub")) if config.enable_security_hub else None
+    return PublishDeps(
+        store=FindingsStore(client("dynamodb"), config.table),
+        notifier=SnsPublisher(client("sns"), config.topic_arn),
+        security_hub=hub,
+        location=AwsLocation.from_function_arn(function_arn),
+        clock=utc_now,
+    )
+
+
+def reset() -> None:
+    """Forget every client, config and cached secret (tests, the demo)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    dispatch_runtime.cache_clear()
+    scan_runtime.cache_clear()
+    publish_runtime.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
