@@ -31,7 +31,9 @@ def apply_admin_action(store: OrgStore, action: Any) -> dict[str, Any]:
     missing = [arg for arg in required if arg not in action]
     unknown = set(action) - {"action", *required, *optional}
     if missing or unknown:
-        raise AdminError(f"{name}: missing {missing or 'nothing'}, unknown {sorted(unknown) or 'nothing'}")
+        raise AdminError(
+            f"{name}: missing {missing or 'nothing'}, unknown {sorted(unknown) or 'nothing'}"
+        )
     args = {k: v for k, v in action.items() if k != "action"}
     if name == "set_ip_relaxation":
         store.set_ip_relaxation(str(args["app_full_name"]), str(args["value"]))

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from orgsim import soap
@@ -25,7 +25,9 @@ from orgsim.soql_eval import Outcome, evaluate
 from orgsim.store import AdminError, OrgStore
 
 API_VERSIONS = tuple(f"{v}.0" for v in range(50, 66))
-FORBIDDEN_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"})
+FORBIDDEN_CODES = frozenset(
+    {"REQUEST_LIMIT_EXCEEDED", "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"}
+)
 _DATA_PATH = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
 _SOAP_PATH = re.compile(r"^/services/Soap/m/(\d+\.\d)/?$")
 _CURSOR = re.compile(r"^(01gSIM\d{12})-(\d+)$")
@@ -75,7 +77,9 @@ class _Cursor:
 
 
 class OrgApi:
-    def __init__(self, store: OrgStore, sessions: Sessions, tokens: TokenEndpoint, faults: Faults) -> None:
+    def __init__(
+        self, store: OrgStore, sessions: Sessions, tokens: TokenEndpoint, faults: Faults
+    ) -> None:
         self.store = store
         self.sessions = sessions
         self.tokens = tokens
@@ -136,7 +140,10 @@ class OrgApi:
         if req.path.rstrip("/") == "/services/data" and req.method == "GET":
             return json_response(
                 200,
-                [{"label": f"v{v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS],
+                [
+                    {"label": f"v{v}", "url": f"/services/data/v{v}", "version": v}
+                    for v in API_VERSIONS
+                ],
             )
         if req.path == "/__orgsim/admin" and req.method == "POST":
             return self._admin(req)
@@ -165,7 +172,8 @@ class OrgApi:
         if not self.sessions.valid(token, call, faults):
             if is_soap:
                 return _soap_fault(
-                    "INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"
+                    "INVALID_SESSION_ID",
+                    "Invalid Session ID found in SessionHeader: Illegal Session",
                 )
             return json_response(401, INVALID_SESSION)
         if faults.request_limit_after is not None and call > faults.request_limit_after:
@@ -205,7 +213,9 @@ class OrgApi:
         resource = rest[len("tooling/") :] if tooling else rest
         head, _, tail = resource.partition("/")
         if req.method != "GET":
-            return error_response(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed")
+            return error_response(
+                405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed"
+            )
         if head in ("query", "queryAll") and not tail:
             soql = req.params.get("q")
             if not soql:
@@ -231,7 +241,7 @@ class OrgApi:
     def _query(self, version: str, soql: str, tooling: bool, batch_size: int) -> Response:
         section = "tooling" if tooling else "sobject"
         try:
-            query = parse(soql, self.store.captured_at.astimezone(timezone.utc))
+            query = parse(soql, self.store.captured_at.astimezone(UTC))
             refusal = self.faults.refusal(query.sobject)
             if refusal == "INVALID_TYPE":
                 raise SoqlError(refusal, f"sObject type '{query.sobject}' is not supported.")
@@ -240,7 +250,9 @@ class OrgApi:
             sobject = self.store.resolve_object(section, query.sobject)
             outcome = evaluate(query, self.store.object_data(section, sobject))
         except SoqlError as exc:
-            return error_response(403 if exc.code in FORBIDDEN_CODES else 400, exc.code, exc.message)
+            return error_response(
+                403 if exc.code in FORBIDDEN_CODES else 400, exc.code, exc.message
+            )
         if not outcome.pageable:
             batch_size = max(outcome.total_size, 1)
         cursor = _Cursor(outcome, tooling, sobject, batch_size)
@@ -261,7 +273,9 @@ class OrgApi:
         size = _batch_size(headers) if "sforce-query-options" in headers else cursor.batch_size
         return self._page(version, cursor, m.group(1), int(m.group(2)), size)
 
-    def _page(self, version: str, cursor: _Cursor, cursor_id: str, start: int, size: int) -> Response:
+    def _page(
+        self, version: str, cursor: _Cursor, cursor_id: str, start: int, size: int
+    ) -> Response:
         total = cursor.outcome.total_size
         stop = min(total, start + size)
         prefix = f"/services/data/v{version}/" + ("tooling/" if cursor.tooling else "")
@@ -269,7 +283,10 @@ class OrgApi:
         for record_id, rec in cursor.outcome.page(start, stop):
             attrs: dict[str, str] = {"type": "AggregateResult"}
             if record_id is not None:
-                attrs = {"type": cursor.sobject, "url": f"{prefix}sobjects/{cursor.sobject}/{record_id}"}
+                attrs = {
+                    "type": cursor.sobject,
+                    "url": f"{prefix}sobjects/{cursor.sobject}/{record_id}",
+                }
             records.append({"attributes": attrs, **rec})
         payload: dict[str, Any] = {"totalSize": total, "done": stop >= total}
         if stop < total:
@@ -298,7 +315,9 @@ class OrgApi:
     def _soap(self, req: soap.SoapRequest, faults: Faults) -> Response:
         types = req.list_types if req.operation == "listMetadata" else (req.read_type,)
         if req.operation not in ("listMetadata", "readMetadata"):
-            return _soap_fault("UNKNOWN_EXCEPTION", f"{req.operation} is not supported by the org simulator")
+            return _soap_fault(
+                "UNKNOWN_EXCEPTION", f"{req.operation} is not supported by the org simulator"
+            )
         for metadata_type in types:
             code = faults.refusal(metadata_type)
             refusal = (code, f"{metadata_type}: refused by an orgsim fault") if code else None

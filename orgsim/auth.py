@@ -29,7 +29,7 @@ PUBLIC_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com
 
 def _self_signed(key: rsa.RSAPrivateKey, common_name: str, tls: bool) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -145,7 +145,9 @@ class TokenEndpoint:
     login_url: str
     run_as_username: str  # the client-credentials flow's "Run As" user
 
-    def grant(self, form: dict[str, str], basic: tuple[str, str] | None, calls: int) -> dict[str, Any]:
+    def grant(
+        self, form: dict[str, str], basic: tuple[str, str] | None, calls: int
+    ) -> dict[str, Any]:
         grant_type = form.get("grant_type", "")
         if grant_type == JWT_GRANT:
             username = self._jwt_subject(form.get("assertion", ""))
@@ -168,7 +170,9 @@ class TokenEndpoint:
         issued_at = str(int(time.time() * 1000))
         org_id = str(self.store.org.get("Id", ""))
         user_url = f"{self.login_url}/id/{org_id}/{user.get('Id', '')}"
-        digest = hmac.new(self.client_secret.encode(), (user_url + issued_at).encode(), hashlib.sha256)
+        digest = hmac.new(
+            self.client_secret.encode(), (user_url + issued_at).encode(), hashlib.sha256
+        )
         return {
             "access_token": token,
             "instance_url": self.login_url,

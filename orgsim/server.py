@@ -153,7 +153,9 @@ class OrgSimulator:
         """A token that works now (a fresh one once ``expire_token_after`` retired the last)."""
         if not self._sessions.valid(self._token, self._api.api_calls + 1, self._api.faults):
             user = self.store.user_by_username(self.username) or {}
-            self._token = self._sessions.issue(self.username, str(user.get("Id", "")), self._api.api_calls)
+            self._token = self._sessions.issue(
+                self.username, str(user.get("Id", "")), self._api.api_calls
+            )
         return self._token
 
     @property
@@ -179,7 +181,9 @@ class OrgSimulator:
     def add_permission_set_assignment(self, assignee_id: str, permission_set_id: str) -> str:
         return self.store.add_permission_set_assignment(assignee_id, permission_set_id)
 
-    def add_login_ip_range(self, profile_id: str, start: str, end: str, description: str = "") -> str:
+    def add_login_ip_range(
+        self, profile_id: str, start: str, end: str, description: str = ""
+    ) -> str:
         return self.store.add_login_ip_range(profile_id, start, end, description)
 
     def set_session_setting(self, name: str, value: bool) -> None:

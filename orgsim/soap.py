@@ -63,9 +63,7 @@ def parse_request(body: bytes) -> SoapRequest:
     name = _local(op.tag)
     if name == "listMetadata":
         types = tuple(
-            (t.text or "").strip()
-            for q in _children(op, "queries")
-            for t in _children(q, "type")
+            (t.text or "").strip() for q in _children(op, "queries") for t in _children(q, "type")
         )
         return SoapRequest(name, session_id, list_types=types)
     if name == "readMetadata":

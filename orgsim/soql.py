@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 AGGREGATES = ("COUNT", "MAX", "MIN", "SUM", "AVG")
 KEYWORDS = frozenset(
-    "SELECT FROM WHERE AND OR NOT IN LIKE GROUP BY ORDER ASC DESC NULLS FIRST LAST LIMIT "
-    "OFFSET HAVING WITH FOR INCLUDES EXCLUDES TYPEOF USING SCOPE".split()
+    ["SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "GROUP", "BY", "ORDER", "ASC", "DESC", "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "HAVING", "WITH", "FOR", "INCLUDES", "EXCLUDES", "TYPEOF", "USING", "SCOPE"]
 )
 
 
@@ -209,17 +208,17 @@ def parse_datetime(text: str) -> datetime:
         t = f"{m.group(1)}{m.group(2)}{m.group(3)}:{m.group(4)}"
     value = datetime.fromisoformat(t)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
 def _day_start(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def relative_date(token: Token, now: datetime) -> DateRange:
     """TODAY, YESTERDAY, LAST_N_DAYS:n relative to ``now`` (the snapshot's captured_at, UTC)."""
-    today = _day_start(now.astimezone(timezone.utc).date())
+    today = _day_start(now.astimezone(UTC).date())
     one_day = timedelta(days=1)
     name, _, n_text = token.upper.partition(":")
     if token.kind == "ident" and name == "TODAY":
@@ -259,7 +258,9 @@ class _Parser:
     def expect(self, word: str) -> Token:
         tok = self.next(word)
         if tok.upper != word:
-            raise malformed(f"unexpected token: '{tok.text}' at position {tok.pos}, expecting {word}")
+            raise malformed(
+                f"unexpected token: '{tok.text}' at position {tok.pos}, expecting {word}"
+            )
         return tok
 
     def field_name(self) -> str:
@@ -357,7 +358,9 @@ class _Parser:
             op = "NOT IN"
         if op in ("IN", "NOT IN"):
             if self.at("SELECT") or (self.at("(") and (self.peek(1) or tok).upper == "SELECT"):
-                raise malformed("semi-joins (IN (SELECT ...)) are not supported by the org simulator")
+                raise malformed(
+                    "semi-joins (IN (SELECT ...)) are not supported by the org simulator"
+                )
             self.expect("(")
             values = [self.literal()]
             while self.at(","):
@@ -369,9 +372,13 @@ class _Parser:
             lit = self.next("a string")
             if lit.kind != "string":
                 raise malformed(f"LIKE needs a quoted string, got '{lit.text}'")
-            return Comparison(field, "LIKE", Like(like_pattern(_unescape(lit.text[1:-1])), lit.text))
+            return Comparison(
+                field, "LIKE", Like(like_pattern(_unescape(lit.text[1:-1])), lit.text)
+            )
         if tok.kind != "op":
-            raise malformed(f"unexpected token: '{tok.text}' at position {tok.pos}, expecting an operator")
+            raise malformed(
+                f"unexpected token: '{tok.text}' at position {tok.pos}, expecting an operator"
+            )
         return Comparison(field, "!=" if op == "<>" else op, self.literal())
 
     def integer(self, clause: str) -> int:
@@ -440,9 +447,7 @@ class _Parser:
         tok = self.peek()
         if tok is not None:
             raise malformed(f"unexpected token: '{tok.text}' at position {tok.pos}")
-        return Query(
-            tuple(select), sobject, where, tuple(group_by), tuple(order_by), limit, offset
-        )
+        return Query(tuple(select), sobject, where, tuple(group_by), tuple(order_by), limit, offset)
 
 
 def parse(soql: str, now: datetime) -> Query:

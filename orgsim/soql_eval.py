@@ -223,9 +223,7 @@ class _Resolver:
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def _ordered(
-    items: list[Any], order: list[tuple[Callable[[Any], Any], bool, bool]]
-) -> list[Any]:
+def _ordered(items: list[Any], order: list[tuple[Callable[[Any], Any], bool, bool]]) -> list[Any]:
     """Stable multi-key sort with Salesforce's NULLS FIRST/LAST placement."""
     for get, descending, nulls_first in reversed(order):
         nulls = [it for it in items if get(it) is None]
@@ -315,7 +313,9 @@ def _aggregate(
             raise malformed(f"Field must be grouped or aggregated: {expr.name}")
     groups: dict[tuple[Any, ...], list[tuple[int, Record, int]]] = {}
     for row in rows:
-        key = tuple(sort_key(row[1].get(f)) if row[1].get(f) is not None else None for f in group_by)
+        key = tuple(
+            sort_key(row[1].get(f)) if row[1].get(f) is not None else None for f in group_by
+        )
         groups.setdefault(key, []).append(row)
     if not group_by:
         groups = {(): rows}
@@ -343,9 +343,11 @@ def _aggregate(
             raise malformed(f"ORDER BY field must be grouped: {expr.name}")
         order.append(
             (
-                lambda m, e=expr: (m[0][1].get(e.name) if m else None)
-                if isinstance(e, Field)
-                else _aggregate_value(e, m),
+                lambda m, e=expr: (
+                    (m[0][1].get(e.name) if m else None)
+                    if isinstance(e, Field)
+                    else _aggregate_value(e, m)
+                ),
                 o.descending,
                 o.nulls_first,
             )

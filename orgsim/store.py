@@ -91,7 +91,10 @@ class OrgStore:
             objects = self._sections[section]
             by_fold = {n.casefold(): n for n in objects}
             by_fold.update(
-                {k.partition(":")[2].casefold(): k.partition(":")[2] for k in self._unavailable_of(section)}
+                {
+                    k.partition(":")[2].casefold(): k.partition(":")[2]
+                    for k in self._unavailable_of(section)
+                }
             )
             canonical = by_fold.get(name.casefold())
             if canonical is None:
@@ -143,7 +146,9 @@ class OrgStore:
     def metadata_names(self, metadata_type: str) -> list[str]:
         """Names listMetadata reports: readable records plus items the snapshot could not read."""
         with self._lock:
-            names = [r["fullName"] for r in self._metadata.get(metadata_type, []) if "fullName" in r]
+            names = [
+                r["fullName"] for r in self._metadata.get(metadata_type, []) if "fullName" in r
+            ]
             prefix = f"metadata:{metadata_type}:"
             names += [k[len(prefix) :] for k in self.unavailable if k.startswith(prefix)]
             return list(dict.fromkeys(names))
@@ -171,8 +176,12 @@ class OrgStore:
         with self._lock:
             sob = self._sections["sobject"]
             users = [u for u in sob.get("User", []) if u.get("IsActive") and u.get("Username")]
-            api_profiles = {p["Id"] for p in sob.get("Profile", []) if p.get("PermissionsApiUserOnly")}
-            api_sets = {p["Id"] for p in sob.get("PermissionSet", []) if p.get("PermissionsApiUserOnly")}
+            api_profiles = {
+                p["Id"] for p in sob.get("Profile", []) if p.get("PermissionsApiUserOnly")
+            }
+            api_sets = {
+                p["Id"] for p in sob.get("PermissionSet", []) if p.get("PermissionsApiUserOnly")
+            }
             api_assignees = {
                 a.get("AssigneeId")
                 for a in sob.get("PermissionSetAssignment", [])
@@ -216,11 +225,15 @@ class OrgStore:
             if any(g.get("Id") == permission_set_id for g in sob.get("PermissionSetGroup", [])):
                 group_id = permission_set_id
                 aggregate = [
-                    p for p in sob.get("PermissionSet", []) if p.get("PermissionSetGroupId") == group_id
+                    p
+                    for p in sob.get("PermissionSet", [])
+                    if p.get("PermissionSetGroupId") == group_id
                 ]
                 permission_set_id = aggregate[0]["Id"] if aggregate else permission_set_id
             elif not any(p.get("Id") == permission_set_id for p in sob.get("PermissionSet", [])):
-                raise AdminError(f"no PermissionSet or PermissionSetGroup with Id {permission_set_id!r}")
+                raise AdminError(
+                    f"no PermissionSet or PermissionSetGroup with Id {permission_set_id!r}"
+                )
             new_id = self._new_id("0Pa")
             sob.setdefault("PermissionSetAssignment", []).append(
                 {
@@ -234,7 +247,9 @@ class OrgStore:
             )
             return new_id
 
-    def add_login_ip_range(self, profile_id: str, start: str, end: str, description: str = "") -> str:
+    def add_login_ip_range(
+        self, profile_id: str, start: str, end: str, description: str = ""
+    ) -> str:
         try:
             first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
         except ValueError as exc:

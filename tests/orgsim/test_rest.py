@@ -46,9 +46,13 @@ def test_batch_size_defaults_to_2000_and_is_at_least_200(
     assert len(tiny["records"]) == 200
 
 
-def test_query_all_and_include_deleted(shared_sim: OrgSimulator, client: Callable[..., Salesforce]) -> None:
+def test_query_all_and_include_deleted(
+    shared_sim: OrgSimulator, client: Callable[..., Salesforce]
+) -> None:
     sf = client(shared_sim)
-    result = sf.query_all("SELECT Id FROM LoginHistory WHERE Status = 'Failed'", include_deleted=True)
+    result = sf.query_all(
+        "SELECT Id FROM LoginHistory WHERE Status = 'Failed'", include_deleted=True
+    )
     assert result["totalSize"] == 45
     assert len(result["records"]) == 45
 
@@ -65,9 +69,9 @@ def test_aggregate_rows_are_aggregate_results(
     assert result["done"] is True
     assert "nextRecordsUrl" not in result
     assert [dict(r) for r in result["records"]] == [
-        {"attributes": {"type": "AggregateResult"}, "UserId": "005SIM000000001AAA", "expr0": 240,
+        {"attributes": {"type": "AggregateResult"}, "UserId": "005SIM000000001AAA", "expr0": 244,
          "latest": "2026-11-28T09:00:00.000+0000"},
-        {"attributes": {"type": "AggregateResult"}, "UserId": "005SIM000000004AAA", "expr0": 120,
+        {"attributes": {"type": "AggregateResult"}, "UserId": "005SIM000000004AAA", "expr0": 122,
          "latest": "2026-11-28T11:00:00.000+0000"},
     ]  # fmt: skip
     assert sf.query("SELECT COUNT() FROM User WHERE IsActive = true") == {
@@ -96,14 +100,18 @@ def test_weighted_login_history_rows(
             sf.query("SELECT count FROM LoginHistory")  # a snapshot convention, not a field
 
 
-def test_tooling_query_and_paging_urls(shared_sim: OrgSimulator, client: Callable[..., Salesforce]) -> None:
+def test_tooling_query_and_paging_urls(
+    shared_sim: OrgSimulator, client: Callable[..., Salesforce]
+) -> None:
     sf = client(shared_sim)
     result = sf.toolingexecute("query/?q=" + quote("SELECT Score FROM SecurityHealthCheck"))
     assert result["records"][0]["Score"] == "72"
     assert result["records"][0]["attributes"]["url"].startswith(
         "/services/data/v62.0/tooling/sobjects/SecurityHealthCheck/"
     )
-    risks = sf.restful("tooling/query/", params={"q": "SELECT Setting FROM SecurityHealthCheckRisks"})
+    risks = sf.restful(
+        "tooling/query/", params={"q": "SELECT Setting FROM SecurityHealthCheckRisks"}
+    )
     assert risks["totalSize"] == 2
     with pytest.raises(SalesforceMalformedRequest) as err:
         sf.toolingexecute("query/?q=" + quote("SELECT Id FROM User"))  # not a tooling object
@@ -150,7 +158,9 @@ def test_an_empty_object_knows_its_documented_fields(
 
 
 def test_versions_list_needs_no_token(shared_sim: OrgSimulator) -> None:
-    resp = requests.get(f"{shared_sim.instance_url}/services/data/", verify=shared_sim.ca_bundle, timeout=30)
+    resp = requests.get(
+        f"{shared_sim.instance_url}/services/data/", verify=shared_sim.ca_bundle, timeout=30
+    )
     assert resp.status_code == 200
     assert {"label": "v62.0", "url": "/services/data/v62.0", "version": "62.0"} in resp.json()
 
@@ -165,11 +175,15 @@ def test_missing_or_wrong_token_is_invalid_session(shared_sim: OrgSimulator) -> 
             timeout=30,
         )
         assert resp.status_code == 401
-        assert resp.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+        assert resp.json() == [
+            {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+        ]
         assert resp.headers["Sforce-Limit-Info"].startswith("api-usage=")
 
 
-def test_request_log_records_each_call(sim: OrgSimulator, client: Callable[..., Salesforce]) -> None:
+def test_request_log_records_each_call(
+    sim: OrgSimulator, client: Callable[..., Salesforce]
+) -> None:
     client(sim).query("SELECT Id FROM User")
     entry = sim.request_log[-1]
     assert (entry.method, entry.path, entry.soql, entry.status) == (

@@ -52,10 +52,11 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
         }
         if seen.ui_count:
             status = Status.FAILED
-            kinds = ", ".join(sorted(seen.ui_by_type))
+            # No counts in the sentence: it must stay the same while the violation does, so
+            # Security Hub keeps the workflow status a person set (counts are in the evidence).
             detail = (
-                f"Integration user {iu.username} had {seen.ui_count} successful UI login(s) "
-                f"({kinds}): find out who logged in and make the user API Only."
+                f"Integration user {iu.username} logged in to the Salesforce UI in the look-back "
+                "window: find out who logged in and make the user API Only."
             )
         elif seen.undated_rows:
             status = Status.NOT_AVAILABLE

@@ -1,0 +1,101 @@
+"""Collecting the demo org through the real simple-salesforce client over HTTPS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Collect, cc_credentials, jwt_credentials
+from orgsim import OrgSimulator
+
+from sfscan.domain.settings import Settings
+from sfscan.domain.snapshot import Snapshot
+from sfscan.engine import evaluate
+
+
+def as_set(records: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True) for r in records)
+
+
+def finding_keys(snapshot: Snapshot, settings: Settings) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (f.rule_id, f.resource_id, f.status.value, f.severity.value)
+        for f in evaluate(snapshot, settings).findings
+    )
+
+
+@pytest.mark.parametrize("flow", ["jwt", "client_credentials"])
+def test_both_flows_collect_every_record_of_the_org(
+    sim: OrgSimulator, collect: Collect, demo: Snapshot, flow: str
+) -> None:
+    creds = jwt_credentials(sim) if flow == "jwt" else cc_credentials(sim)
+    got = collect(sim, creds)
+    assert got.captured_at == demo.captured_at
+    assert got.org.Id == demo.org.Id
+    for name, records in demo.sobjects.items():
+        if name != "LoginHistory":
+            assert as_set(got.sobjects[name]) == as_set(records), name
+    assert {k: as_set(v) for k, v in got.tooling.items()} == {
+        k: as_set(v) for k, v in demo.tooling.items()
+    }
+    for metadata_type, records in demo.metadata.items():
+        assert as_set(got.metadata[metadata_type]) == as_set(records), metadata_type
+
+
+def test_login_history_is_aggregated_and_counts_every_login_in_the_window(
+    sim: OrgSimulator, collect: Collect, demo: Snapshot
+) -> None:
+    got = collect(sim)
+    assert got.collection["login_history"] == "aggregate"
+    start = demo.captured_at.timestamp() - 30 * 86400
+    in_window = [
+        r for r in demo.sobjects["LoginHistory"]
+        if start < _ts(r["LoginTime"]) <= demo.captured_at.timestamp()
+    ]  # fmt: skip
+    assert sum(r["count"] for r in got.sobjects["LoginHistory"]) == len(in_window)
+    assert set(got.sobjects["LoginHistory"][0]) == {
+        "UserId", "LoginType", "Status", "SourceIp", "Application", "count", "LoginTime"
+    }  # fmt: skip
+
+
+def _ts(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def test_findings_equal_those_of_the_original_snapshot(
+    sim: OrgSimulator, collect: Collect, demo: Snapshot, demo_settings: Settings
+) -> None:
+    got = collect(sim, jwt_credentials(sim, settings=demo_settings.to_json_dict()))
+    assert finding_keys(got, demo_settings) == finding_keys(demo, demo_settings)
+
+
+def test_what_the_scan_spent_is_recorded(sim: OrgSimulator, collect: Collect) -> None:
+    got = collect(sim)
+    info = got.collection
+    api_calls = [e for e in sim.request_log if e.call_number is not None]
+    assert info["api_calls"] == len(api_calls) == sim.api_calls
+    assert info["token_calls"] == 1
+    assert info["api_usage"]["max"] == 15000 and info["api_usage"]["used"] >= 1
+    assert info["daily_api_remaining"] == 15000 - sim.api_calls
+    assert info["truncated"] == {}
+    assert info["duration_s"] >= 0
+    # Tooling through the tooling endpoint, metadata through SOAP, limits read once.
+    paths = [e.path for e in sim.request_log]
+    assert sum("/tooling/query" in p for p in paths) == 2
+    assert any(p.startswith("/services/Soap/m/") for p in paths)
+    assert sum(p.endswith("/limits/") for p in paths) == 1
+
+
+def test_permission_columns_follow_describe_and_settings(sim: OrgSimulator, collect: Collect) -> None:
+    got = collect(sim, jwt_credentials(sim, settings={"excessive_permissions": ["ModifyAllData"]}))
+    profile_fields = set().union(*(r.keys() for r in got.sobjects["Profile"]))
+    assert "PermissionsModifyAllData" in profile_fields
+    assert "PermissionsViewAllData" not in profile_fields
+    describes = [e.path for e in sim.request_log if e.path.endswith("/describe")]
+    assert sorted(describes) == [
+        "/services/data/v62.0/sobjects/PermissionSet/describe",
+        "/services/data/v62.0/sobjects/Profile/describe",
+    ]
