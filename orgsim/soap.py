@@ -98,7 +98,8 @@ def read_response(metadata_type: str, records: list[dict[str, Any]]) -> str:
         + "</records>"
         for rec in records
     )
-    return f"{ENVELOPE_OPEN}<readMetadataResponse><result>{body}</result></readMetadataResponse>{ENVELOPE_CLOSE}"
+    response = f"<readMetadataResponse><result>{body}</result></readMetadataResponse>"
+    return ENVELOPE_OPEN + response + ENVELOPE_CLOSE
 
 
 def list_response(items: list[tuple[str, str]], created: str, user_id: str) -> str:
@@ -120,7 +121,8 @@ def list_response(items: list[tuple[str, str]], created: str, user_id: str) -> s
             "type": metadata_type,
         }
         results.append(render_value("result", fields))
-    return f"{ENVELOPE_OPEN}<listMetadataResponse>{''.join(results)}</listMetadataResponse>{ENVELOPE_CLOSE}"
+    response = f"<listMetadataResponse>{''.join(results)}</listMetadataResponse>"
+    return ENVELOPE_OPEN + response + ENVELOPE_CLOSE
 
 
 def fault(code: str, message: str) -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orgsim.soql import (
+from orgsim.soql import SoqlError, malformed, parse_datetime
+from orgsim.soql_ast import (
     Aggregate,
     BoolOp,
     Comparison,
@@ -24,9 +25,6 @@ from orgsim.soql import (
     Literal,
     Not,
     Query,
-    SoqlError,
-    malformed,
-    parse_datetime,
 )
 
 Record = dict[str, Any]
@@ -165,7 +163,7 @@ def compare(value: Any, op: str, literal: Literal | tuple[Literal, ...] | Like) 
         left, right = value, literal
     else:  # SOQL string comparison is case-insensitive
         left, right = str(value).casefold(), literal.casefold()
-    return {
+    outcome: bool = {
         "=": left == right,
         "!=": left != right,
         "<": left < right,
@@ -173,6 +171,7 @@ def compare(value: Any, op: str, literal: Literal | tuple[Literal, ...] | Like) 
         ">": left > right,
         ">=": left >= right,
     }[op]
+    return outcome
 
 
 def matches(record: Record, cond: Condition | None) -> bool:
@@ -210,27 +209,38 @@ class _Resolver:
             return Field(self.field(expr.name))
         return Aggregate(expr.function, None if expr.field is None else self.field(expr.field))
 
-    def condition(self, cond: Condition | None) -> Condition | None:
-        if cond is None:
-            return None
+    def condition(self, cond: Condition) -> Condition:
         if isinstance(cond, Comparison):
             return Comparison(self.field(cond.field), cond.op, cond.value)
         if isinstance(cond, Not):
-            return Not(self.condition(cond.part))  # type: ignore[arg-type]
-        return BoolOp(cond.op, tuple(self.condition(p) for p in cond.parts))  # type: ignore[misc]
+            return Not(self.condition(cond.part))
+        return BoolOp(cond.op, tuple(self.condition(p) for p in cond.parts))
 
 
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def _ordered(items: list[Any], order: list[tuple[Callable[[Any], Any], bool, bool]]) -> list[Any]:
+Getter = Callable[[Any], Any]
+
+
+def _ordered(items: list[Any], order: list[tuple[Getter, bool, bool]]) -> list[Any]:
     """Stable multi-key sort with Salesforce's NULLS FIRST/LAST placement."""
     for get, descending, nulls_first in reversed(order):
         nulls = [it for it in items if get(it) is None]
         present = [it for it in items if get(it) is not None]
-        present.sort(key=lambda it, g=get: sort_key(g(it)), reverse=descending)
+        present.sort(key=lambda it, g=get: sort_key(g(it)), reverse=descending)  # type: ignore[misc]
         items = nulls + present if nulls_first else present + nulls
     return items
+
+
+def _row_field(name: str) -> Getter:
+    return lambda row: row[1].get(name)
+
+
+def _group_value(expr: Field | Aggregate) -> Getter:
+    if isinstance(expr, Field):
+        return lambda members: members[0][1].get(expr.name) if members else None
+    return lambda members: _aggregate_value(expr, members)
 
 
 def _window(total: int, query: Query) -> tuple[int, int]:
@@ -241,26 +251,22 @@ def _window(total: int, query: Query) -> tuple[int, int]:
 
 def evaluate(query: Query, data: ObjectData) -> Outcome:
     res = _Resolver(data)
-    where = res.condition(query.where)
+    where = None if query.where is None else res.condition(query.where)
     select = [res.expr(item.expr) for item in query.select]
     rows = [(i, rec, w) for i, (rec, w) in enumerate(data.rows) if w > 0 and matches(rec, where)]
     if query.is_aggregate:
         return _aggregate(query, res, select, rows)
     fields = tuple(dict.fromkeys(e.name for e in select if isinstance(e, Field)))
-    order = [
-        (lambda r, f=res.expr(o.expr): r[1].get(f.name), o.descending, o.nulls_first)
-        for o in query.order_by
-        if isinstance(o.expr, Field) or _refuse_aggregate_order()
-    ]
+    order: list[tuple[Getter, bool, bool]] = []
+    for o in query.order_by:
+        if not isinstance(o.expr, Field):
+            raise malformed("ORDER BY an aggregate needs GROUP BY or an aggregate query")
+        order.append((_row_field(res.field(o.expr.name)), o.descending, o.nulls_first))
     ordered = _ordered(rows, order)
     total = sum(w for _, _, w in ordered)
     start, stop = _window(total, query)
     segments = list(_cut(ordered, start, stop))
     return Outcome(stop - start, tuple(segments), fields, None, data.id_prefix)
-
-
-def _refuse_aggregate_order() -> bool:
-    raise malformed("ORDER BY an aggregate needs GROUP BY or an aggregate query")
 
 
 def _cut(rows: list[tuple[int, Record, int]], start: int, stop: int) -> Iterator[Segment]:
@@ -336,22 +342,12 @@ def _aggregate(
         }
 
     member_lists = list(groups.values())
-    order = []
+    order: list[tuple[Getter, bool, bool]] = []
     for o in query.order_by:
         expr = res.expr(o.expr)
         if isinstance(expr, Field) and expr.name not in group_by:
             raise malformed(f"ORDER BY field must be grouped: {expr.name}")
-        order.append(
-            (
-                lambda m, e=expr: (
-                    (m[0][1].get(e.name) if m else None)
-                    if isinstance(e, Field)
-                    else _aggregate_value(e, m)
-                ),
-                o.descending,
-                o.nulls_first,
-            )
-        )
+        order.append((_group_value(expr), o.descending, o.nulls_first))
     member_lists = _ordered(member_lists, order)
     start, stop = _window(len(member_lists), query)
     chosen = member_lists[start:stop]

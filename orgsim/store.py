@@ -64,7 +64,7 @@ def load_any(snapshot: Snapshot | dict[str, Any] | str | Path) -> Snapshot:
 
 
 def reason_error(reason: str) -> tuple[str, str]:
-    """'INSUFFICIENT_ACCESS: why' -> ('INSUFFICIENT_ACCESS', 'why'); no code -> INSUFFICIENT_ACCESS."""
+    """'INSUFFICIENT_ACCESS: why' -> (code, 'why'); a reason without a code: INSUFFICIENT_ACCESS."""
     m = _ERROR_CODE.match(reason.strip())
     return (m.group(1), m.group(2) or reason) if m else ("INSUFFICIENT_ACCESS", reason)
 
@@ -254,7 +254,7 @@ class OrgStore:
             first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
         except ValueError as exc:
             raise AdminError(f"not an IP address: {exc}") from None
-        if first.version != last.version or first > last:
+        if first.version != last.version or int(first) > int(last):
             raise AdminError(f"{start}..{end} is not an ascending range of one IP version")
         with self._lock:
             sob = self._sections["sobject"]

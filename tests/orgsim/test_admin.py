@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, format_soql
 
 from orgsim import OrgSimulator
 from orgsim.admin import call_admin
@@ -29,12 +29,18 @@ def test_in_process_changes_show_in_later_reads(
     assert sf.mdapi.SecuritySettings.read(["Security"]).sessionSettings.enforceIpRangesEveryRequest
     new_id = sim.add_permission_set_assignment(ETL, GROUP)
     psa = sf.query(
-        f"SELECT PermissionSetId, PermissionSetGroupId FROM PermissionSetAssignment WHERE Id = '{new_id}'"
+        format_soql(
+            "SELECT PermissionSetId, PermissionSetGroupId FROM PermissionSetAssignment "
+            "WHERE Id = {}",
+            new_id,
+        )
     )
     assert psa["records"][0]["PermissionSetGroupId"] == GROUP
     sim.add_login_ip_range(INTEGRATION_PROFILE, "192.0.2.0", "192.0.2.255", "VPN")
     ranges = sf.query(
-        f"SELECT StartAddress FROM LoginIpRange WHERE ProfileId = '{INTEGRATION_PROFILE}'"
+        format_soql(
+            "SELECT StartAddress FROM LoginIpRange WHERE ProfileId = {}", INTEGRATION_PROFILE
+        )
     )
     assert sorted(r["StartAddress"] for r in ranges["records"]) == ["10.0.0.0", "192.0.2.0"]
 
@@ -72,7 +78,7 @@ def test_admin_over_https_from_another_process(
     )  # fmt: skip
     assert result["ok"] is True
     found = client(sim).query(
-        f"SELECT AssigneeId FROM PermissionSetAssignment WHERE Id = '{result['id']}'"
+        format_soql("SELECT AssigneeId FROM PermissionSetAssignment WHERE Id = {}", result["id"])
     )
     assert found["records"][0]["AssigneeId"] == ETL
     call_admin(sim.instance_url, sim.access_token, sim.ca_bundle, "set_session_setting",

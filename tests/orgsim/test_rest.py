@@ -86,8 +86,9 @@ def test_weighted_login_history_rows(
     data["sobjects"] = {
         **snapshot_dict["sobjects"],  # type: ignore[dict-item]
         "LoginHistory": [
-            {"UserId": "005SIM000000001AAA", "LoginType": "Remote Access 2.0", "Status": "Success",
-             "SourceIp": "198.51.100.7", "count": 2500, "LoginTime": "2026-11-27T10:00:00.000+0000"},
+            {"UserId": "005SIM000000001AAA", "LoginType": "Remote Access 2.0",
+             "Status": "Success", "SourceIp": "198.51.100.7", "count": 2500,
+             "LoginTime": "2026-11-27T10:00:00.000+0000"},
         ],
     }  # fmt: skip
     with OrgSimulator(data) as sim:

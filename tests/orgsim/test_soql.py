@@ -13,10 +13,14 @@ from orgsim.soql_eval import MAX_GROUPS, ObjectData, evaluate
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USERS = (
-    {"Id": "005A", "Username": "etl@acme.example", "IsActive": True, "Age": 30, "Seen": "2026-11-27T09:15:00.000+0000"},
-    {"Id": "005B", "Username": "O'Brien@acme.example", "IsActive": False, "Age": 45, "Seen": "2026-10-01T00:00:00Z"},
-    {"Id": "005C", "Username": "100%_sure@acme.example", "IsActive": True, "Age": None, "Seen": None},
-    {"Id": "005D", "Username": "zed@acme.example", "IsActive": True, "Age": 45, "Seen": "2026-11-28T00:30:00+00:00"},
+    {"Id": "005A", "Username": "etl@acme.example", "IsActive": True, "Age": 30,
+     "Seen": "2026-11-27T09:15:00.000+0000"},
+    {"Id": "005B", "Username": "O'Brien@acme.example", "IsActive": False, "Age": 45,
+     "Seen": "2026-10-01T00:00:00Z"},
+    {"Id": "005C", "Username": "100%_sure@acme.example", "IsActive": True, "Age": None,
+     "Seen": None},
+    {"Id": "005D", "Username": "zed@acme.example", "IsActive": True, "Age": 45,
+     "Seen": "2026-11-28T00:30:00+00:00"},
 )  # fmt: skip
 FIELDS = ("Id", "Username", "IsActive", "Age", "Seen")
 
@@ -97,7 +101,8 @@ def test_order_by_nulls_limit_offset() -> None:
 def test_count_and_grouped_aggregates() -> None:
     assert run("SELECT COUNT() FROM User WHERE IsActive = true") == (3, [])
     total, rows = run(
-        "SELECT IsActive, COUNT(Id), MAX(Age) oldest, MIN(Seen) FROM User GROUP BY IsActive ORDER BY COUNT(Id) DESC"
+        "SELECT IsActive, COUNT(Id), MAX(Age) oldest, MIN(Seen) FROM User "
+        "GROUP BY IsActive ORDER BY COUNT(Id) DESC"
     )
     assert total == 2
     assert rows == [

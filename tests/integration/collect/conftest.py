@@ -15,14 +15,14 @@ _ROOT = Path(__file__).resolve().parents[3]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from orgsim import Faults, OrgSimulator  # noqa: E402
-
 from sfscan.collect.collector import collect_snapshot  # noqa: E402
 from sfscan.collect.credentials import OrgCredentials, parse_credentials  # noqa: E402
 from sfscan.collect.hosts import HostPolicy  # noqa: E402
 from sfscan.collect.http import HttpConfig  # noqa: E402
 from sfscan.domain.settings import Settings, load_settings  # noqa: E402
 from sfscan.domain.snapshot import Snapshot, load_snapshot  # noqa: E402
+
+from orgsim import Faults, OrgSimulator  # noqa: E402
 
 DEMO = _ROOT / "orgsim" / "orgs" / "demo.json"
 DEMO_SETTINGS = _ROOT / "orgsim" / "orgs" / "demo.settings.json"
@@ -88,7 +88,9 @@ Collect = Callable[..., Snapshot]
 def collect(demo: Snapshot) -> Collect:
     """collect_snapshot against a simulator, at the demo's captured_at, allowing 127.0.0.1."""
 
-    def run(sim: OrgSimulator, credentials: OrgCredentials | None = None, **kwargs: Any) -> Snapshot:
+    def run(
+        sim: OrgSimulator, credentials: OrgCredentials | None = None, **kwargs: Any
+    ) -> Snapshot:
         kwargs.setdefault("host_policy", HostPolicy(["127.0.0.1"]))
         kwargs.setdefault("now", demo.captured_at)
         kwargs.setdefault("http_config", NO_SLEEP)

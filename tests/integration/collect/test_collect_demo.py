@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from conftest import Collect, cc_credentials, jwt_credentials
-from orgsim import OrgSimulator
-
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Snapshot
 from sfscan.engine import evaluate
+
+from orgsim import OrgSimulator
 
 
 def as_set(records: list[dict[str, Any]]) -> list[str]:
@@ -50,13 +50,20 @@ def test_login_history_is_aggregated_and_counts_every_login_in_the_window(
     assert got.collection["login_history"] == "aggregate"
     start = demo.captured_at.timestamp() - 30 * 86400
     in_window = [
-        r for r in demo.sobjects["LoginHistory"]
+        r
+        for r in demo.sobjects["LoginHistory"]
         if start < _ts(r["LoginTime"]) <= demo.captured_at.timestamp()
-    ]  # fmt: skip
+    ]
     assert sum(r["count"] for r in got.sobjects["LoginHistory"]) == len(in_window)
     assert set(got.sobjects["LoginHistory"][0]) == {
-        "UserId", "LoginType", "Status", "SourceIp", "Application", "count", "LoginTime"
-    }  # fmt: skip
+        "UserId",
+        "LoginType",
+        "Status",
+        "SourceIp",
+        "Application",
+        "count",
+        "LoginTime",
+    }
 
 
 def _ts(value: str) -> float:
@@ -89,7 +96,9 @@ def test_what_the_scan_spent_is_recorded(sim: OrgSimulator, collect: Collect) ->
     assert sum(p.endswith("/limits/") for p in paths) == 1
 
 
-def test_permission_columns_follow_describe_and_settings(sim: OrgSimulator, collect: Collect) -> None:
+def test_permission_columns_follow_describe_and_settings(
+    sim: OrgSimulator, collect: Collect
+) -> None:
     got = collect(sim, jwt_credentials(sim, settings={"excessive_permissions": ["ModifyAllData"]}))
     profile_fields = set().union(*(r.keys() for r in got.sobjects["Profile"]))
     assert "PermissionsModifyAllData" in profile_fields

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Collect, jwt_credentials
-from orgsim import Faults, OrgSimulator
-
+from conftest import Collect
 from sfscan.collect.hosts import HostPolicy
-from sfscan.domain.findings import Status
 from sfscan.domain.errors import InputError, ScanIncompleteError
+from sfscan.domain.findings import Status
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Snapshot
 from sfscan.engine import evaluate
 from sfscan.rules.registry import RULES
+
+from orgsim import Faults, OrgSimulator
 
 
 def rules_needing(key: str) -> set[str]:
@@ -37,7 +37,9 @@ def test_an_expired_session_is_renewed_and_the_scan_completes(
     assert any(e.status == 401 for e in sim.request_log)
 
 
-def test_a_session_refused_again_after_renewal_ends_the_scan(sim: OrgSimulator, collect: Collect) -> None:
+def test_a_session_refused_again_after_renewal_ends_the_scan(
+    sim: OrgSimulator, collect: Collect
+) -> None:
     sim.set_faults(Faults(expire_token_after=0))
     with pytest.raises(ScanIncompleteError, match="refused the session again"):
         collect(sim, concurrency=1)
@@ -133,12 +135,14 @@ def test_truncated_bodies_are_retried(
 
 
 def test_the_simulator_host_is_refused_unless_allowed(sim: OrgSimulator, collect: Collect) -> None:
-    with pytest.raises(InputError, match="--allow-host 127.0.0.1"):
+    with pytest.raises(InputError, match=r"--allow-host 127.0.0.1"):
         collect(sim, host_policy=HostPolicy())
     assert sim.request_log == []  # not even the assertion was sent
 
 
-def test_an_allowed_host_with_the_wrong_port_is_refused(sim: OrgSimulator, collect: Collect) -> None:
+def test_an_allowed_host_with_the_wrong_port_is_refused(
+    sim: OrgSimulator, collect: Collect
+) -> None:
     with pytest.raises(InputError):
         collect(sim, host_policy=HostPolicy(["127.0.0.1:1"]))
     assert sim.request_log == []
@@ -149,22 +153,35 @@ def variant(demo_dict: dict[str, Any], **sobjects: list[dict[str, Any]]) -> dict
     return demo_dict
 
 
-def test_paging_follows_next_records_url_to_the_end(demo_dict: dict[str, Any], collect: Collect) -> None:
+def test_paging_follows_next_records_url_to_the_end(
+    demo_dict: dict[str, Any], collect: Collect
+) -> None:
     extra = [
-        {"Id": f"005XX{i:013d}", "Username": f"bulk{i}@acme.example.com", "Name": f"Bulk {i}",
-         "IsActive": False, "UserType": "Standard", "ProfileId": None, "LastLoginDate": None}
+        {
+            "Id": f"005XX{i:013d}",
+            "Username": f"bulk{i}@acme.example.com",
+            "Name": f"Bulk {i}",
+            "IsActive": False,
+            "UserType": "Standard",
+            "ProfileId": None,
+            "LastLoginDate": None,
+        }
         for i in range(4500)
-    ]  # fmt: skip
+    ]
     data = variant(demo_dict, User=demo_dict["sobjects"]["User"] + extra)
     with OrgSimulator(data) as sim:
         got = collect(sim)
-        user_pages = [e for e in sim.request_log if e.path.startswith("/services/data/v62.0/query/0")]
+        user_pages = [
+            e for e in sim.request_log if e.path.startswith("/services/data/v62.0/query/0")
+        ]
     assert len(got.sobjects["User"]) == len(data["sobjects"]["User"])
     assert len({u["Id"] for u in got.sobjects["User"]}) == len(data["sobjects"]["User"])
     assert len(user_pages) >= 2  # 4,540 rows at 2,000 a page
 
 
-def test_oauth_tokens_at_the_cap_are_reported_truncated(demo_dict: dict[str, Any], collect: Collect) -> None:
+def test_oauth_tokens_at_the_cap_are_reported_truncated(
+    demo_dict: dict[str, Any], collect: Collect
+) -> None:
     token = demo_dict["sobjects"]["OauthToken"][0]
     data = variant(demo_dict, OauthToken=[dict(token, UseCount=i) for i in range(2600)])
     with OrgSimulator(data) as sim:
@@ -178,11 +195,17 @@ def test_more_than_2000_login_groups_are_sliced_and_merged(
 ) -> None:
     user_id = demo_dict["sobjects"]["User"][0]["Id"]
     rows = [
-        {"Id": f"0YaXX{i:013d}", "UserId": user_id, "LoginType": "Remote Access 2.0",
-         "Status": "Success", "SourceIp": f"10.{i // 250}.{i % 250}.1", "Application": "ETL",
-         "LoginTime": f"2026-11-{1 + i % 25:02d}T{i % 24:02d}:00:00.000+0000"}
+        {
+            "Id": f"0YaXX{i:013d}",
+            "UserId": user_id,
+            "LoginType": "Remote Access 2.0",
+            "Status": "Success",
+            "SourceIp": f"10.{i // 250}.{i % 250}.1",
+            "Application": "ETL",
+            "LoginTime": f"2026-11-{1 + i % 25:02d}T{i % 24:02d}:00:00.000+0000",
+        }
         for i in range(2300)
-    ]  # fmt: skip
+    ]
     data = variant(demo_dict, LoginHistory=rows)
     with OrgSimulator(data) as sim:
         got = collect(sim)

@@ -21,6 +21,8 @@ def private_key_pem() -> str:
 @cache
 def public_key_pem() -> str:
     key = serialization.load_pem_private_key(private_key_pem().encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )

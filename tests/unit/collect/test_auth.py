@@ -10,7 +10,6 @@ import jwt
 import pytest
 import responses
 from keys import private_key_pem, public_key_pem
-
 from sfscan.collect.auth import jwt_audience, request_token
 from sfscan.collect.credentials import parse_credentials
 from sfscan.collect.hosts import HostPolicy
@@ -51,7 +50,11 @@ def cc_creds(login_url: str = LOGIN) -> Any:
         {
             "name": "acme",
             "login_url": login_url,
-            "auth": {"flow": "client_credentials", "client_id": "3MVG9key", "client_secret": SECRET},
+            "auth": {
+                "flow": "client_credentials",
+                "client_id": "3MVG9key",
+                "client_secret": SECRET,
+            },
         }
     )
 
@@ -67,9 +70,12 @@ def test_jwt_assertion_carries_the_documented_claims() -> None:
     form = dict(p.split("=", 1) for p in str(responses.calls[0].request.body).split("&"))
     assert form["grant_type"] == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
     claims = jwt.decode(
-        form["assertion"], public_key_pem(), algorithms=["RS256"], options={"verify_exp": False},
+        form["assertion"],
+        public_key_pem(),
+        algorithms=["RS256"],
+        options={"verify_exp": False},
         audience="https://login.salesforce.com",
-    )  # fmt: skip
+    )
     assert claims["iss"] == "3MVG9key"
     assert claims["sub"] == "sfscan@acme.com"
     assert claims["exp"] == int(NOW.timestamp()) + 180
@@ -114,7 +120,7 @@ def test_client_credentials_use_http_basic_and_the_login_url() -> None:
 
 @responses.activate
 def test_a_refused_login_url_receives_nothing() -> None:
-    with pytest.raises(InputError, match="--allow-host 127.0.0.1:8443"):
+    with pytest.raises(InputError, match=r"--allow-host 127.0.0.1:8443"):
         request_token(cc_creds("https://127.0.0.1:8443"), session(HostPolicy()), HostPolicy())
     assert len(responses.calls) == 0
 
@@ -122,7 +128,7 @@ def test_a_refused_login_url_receives_nothing() -> None:
 @responses.activate
 def test_an_instance_url_off_the_allow_list_is_refused_before_the_token_is_used() -> None:
     responses.post(TOKEN_URL, json={**OK_BODY, "instance_url": "https://evil.example"})
-    with pytest.raises(InputError, match="evil.example") as info:
+    with pytest.raises(InputError, match=r"evil.example") as info:
         request_token(cc_creds(), session(HostPolicy()), HostPolicy())
     assert TOKEN not in str(info.value)
     assert len(responses.calls) == 1  # only the token request went out
@@ -145,7 +151,9 @@ def test_an_instance_url_off_the_allow_list_is_refused_before_the_token_is_used(
     ],
 )
 @responses.activate
-def test_oauth_errors_become_one_actionable_sentence(error: str, description: str, fix: str) -> None:
+def test_oauth_errors_become_one_actionable_sentence(
+    error: str, description: str, fix: str
+) -> None:
     responses.post(TOKEN_URL, status=400, json={"error": error, "error_description": description})
     with pytest.raises(ScanIncompleteError) as info:
         request_token(jwt_creds(), session(HostPolicy()), HostPolicy(), now=lambda: NOW)
@@ -157,7 +165,9 @@ def test_oauth_errors_become_one_actionable_sentence(error: str, description: st
 
 @responses.activate
 def test_oauth_errors_never_contain_the_client_secret() -> None:
-    responses.post(TOKEN_URL, status=401, json={"error": "invalid_client", "error_description": "x"})
+    responses.post(
+        TOKEN_URL, status=401, json={"error": "invalid_client", "error_description": "x"}
+    )
     with pytest.raises(ScanIncompleteError) as info:
         request_token(cc_creds(), session(HostPolicy()), HostPolicy())
     assert SECRET not in str(info.value)

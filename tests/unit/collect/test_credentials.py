@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from keys import private_key_pem
-
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError
 
@@ -101,11 +100,22 @@ def test_secrets_never_show_in_str_repr_or_dumps() -> None:
 
 def test_secrets_never_show_in_validation_errors() -> None:
     # A secret typed into the wrong place, or around a wrong field, is not echoed back.
-    message = error_of(cc_data(name="", auth={"flow": "client_credentials", "client_id": SECRET,
-                                              "client_secret": SECRET, "oops": SECRET}))  # fmt: skip
+    message = error_of(
+        cc_data(
+            name="",
+            auth={
+                "flow": "client_credentials",
+                "client_id": SECRET,
+                "client_secret": SECRET,
+                "oops": SECRET,
+            },
+        )
+    )
     assert SECRET not in message
     key = private_key_pem()
-    message = error_of(jwt_data(login_url="ftp://x", auth={**jwt_data()["auth"], "private_key": key[:200]}))
+    message = error_of(
+        jwt_data(login_url="ftp://x", auth={**jwt_data()["auth"], "private_key": key[:200]})
+    )
     assert key[40:200] not in message
 
 

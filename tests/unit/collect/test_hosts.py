@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sfscan.collect.hosts import HostPolicy, allowed_hosts_from_env
 from sfscan.domain.errors import InputError
 
@@ -66,7 +65,7 @@ def test_an_allowed_host_with_port_allows_only_that_port() -> None:
     policy = HostPolicy(["127.0.0.1:8443", "[::1]:9443"])
     policy.check("https://127.0.0.1:8443")
     policy.check("https://[::1]:9443")
-    with pytest.raises(InputError, match="127.0.0.1:9999"):
+    with pytest.raises(InputError, match=r"127.0.0.1:9999"):
         policy.check("https://127.0.0.1:9999")
     assert policy.extra_allowed == ("127.0.0.1:8443", "::1:9443")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-
 from sfscan.collect.errors import ScanHalted
 from sfscan.collect.hosts import HostPolicy
 from sfscan.collect.http import CallBudget, HttpConfig, ScanSession
@@ -25,7 +24,9 @@ def make(sleeps: list[float] | None = None, attempts: int = 3) -> ScanSession:
 def test_a_5xx_is_retried_with_exponential_back_off_then_succeeds() -> None:
     responses.get(URL, status=503, body="busy")
     responses.get(URL, status=502, body="busy")
-    responses.get(URL, json={"done": True, "records": []}, headers={"Sforce-Limit-Info": "api-usage=7/15000"})
+    responses.get(
+        URL, json={"done": True, "records": []}, headers={"Sforce-Limit-Info": "api-usage=7/15000"}
+    )
     sleeps: list[float] = []
     sess = make(sleeps)
     assert sess.get(URL).status_code == 200
@@ -44,7 +45,9 @@ def test_a_5xx_on_every_attempt_is_handed_back_for_the_caller_to_report() -> Non
 
 @responses.activate
 def test_a_4xx_is_never_retried() -> None:
-    responses.get(URL, status=400, json=[{"errorCode": "INVALID_FIELD", "message": "No such column"}])
+    responses.get(
+        URL, status=400, json=[{"errorCode": "INVALID_FIELD", "message": "No such column"}]
+    )
     sleeps: list[float] = []
     assert make(sleeps).get(URL).status_code == 400
     assert len(responses.calls) == 1 and sleeps == []
@@ -96,7 +99,7 @@ def test_a_truncated_soap_body_is_retried() -> None:
 
 
 def test_every_url_is_checked_against_the_allow_list() -> None:
-    with pytest.raises(InputError, match="evil.example"):
+    with pytest.raises(InputError, match=r"evil.example"):
         make().get("https://evil.example/services/data/v62.0/query/")
 
 

@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pytest
 from keys import private_key_pem
-
 from sfscan.cli.live import add_live_arguments, credentials_from_args, host_policy_from_args
 from sfscan.domain.errors import InputError
 
-ENV = ("SFSCAN_LOGIN_URL", "SFSCAN_CLIENT_ID", "SFSCAN_USERNAME", "SFSCAN_PRIVATE_KEY_FILE",
-       "SFSCAN_CLIENT_SECRET", "SFSCAN_ALLOWED_HOSTS", "SFSCAN_CA_BUNDLE")  # fmt: skip
+ENV = (
+    "SFSCAN_LOGIN_URL",
+    "SFSCAN_CLIENT_ID",
+    "SFSCAN_USERNAME",
+    "SFSCAN_PRIVATE_KEY_FILE",
+    "SFSCAN_CLIENT_SECRET",
+    "SFSCAN_ALLOWED_HOSTS",
+    "SFSCAN_CA_BUNDLE",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +45,9 @@ BASE = ("--login-url", "https://acme.my.salesforce.com", "--client-id", "3MVG9")
 
 
 def test_key_file_and_username_mean_jwt(key_file: str) -> None:
-    creds = credentials_from_args(parse(*BASE, "--username", "u@acme", "--private-key-file", key_file))
+    creds = credentials_from_args(
+        parse(*BASE, "--username", "u@acme", "--private-key-file", key_file)
+    )
     assert creds.flow == "jwt" and creds.name == "acme.my.salesforce.com"
 
 
@@ -50,12 +58,12 @@ def test_client_secret_means_client_credentials() -> None:
 
 def test_both_flows_are_refused_naming_the_flags(key_file: str) -> None:
     args = parse(*BASE, "--username", "u", "--private-key-file", key_file, "--client-secret", "s")
-    with pytest.raises(InputError, match="--private-key-file.*--client-secret"):
+    with pytest.raises(InputError, match=r"--private-key-file.*--client-secret"):
         credentials_from_args(args)
 
 
 def test_no_flow_is_refused_naming_the_flags() -> None:
-    with pytest.raises(InputError, match="--private-key-file and --username.*--client-secret"):
+    with pytest.raises(InputError, match=r"--private-key-file and --username.*--client-secret"):
         credentials_from_args(parse(*BASE))
 
 
@@ -78,7 +86,10 @@ def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, key_file: str) -
     args = parse("--allow-host", "sim.internal")
     creds = credentials_from_args(args)
     assert (creds.login_url, creds.auth.client_id, creds.flow) == (
-        "https://login.salesforce.com", "3MVG9env", "jwt")  # fmt: skip
+        "https://login.salesforce.com",
+        "3MVG9env",
+        "jwt",
+    )
     assert host_policy_from_args(args).extra_allowed == ("sim.internal", "127.0.0.1:8443")
 
 
@@ -90,10 +101,16 @@ def test_unreadable_key_file_names_the_flag(tmp_path: Path) -> None:
 
 def test_secret_file_with_settings(tmp_path: Path) -> None:
     secret = tmp_path / "secret.json"
-    secret.write_text(json.dumps({
-        "name": "acme", "login_url": "https://acme.my.salesforce.com",
-        "auth": {"flow": "client_credentials", "client_id": "x", "client_secret": "s"},
-        "settings": {"lookback_days": 7}}))  # fmt: skip
+    secret.write_text(
+        json.dumps(
+            {
+                "name": "acme",
+                "login_url": "https://acme.my.salesforce.com",
+                "auth": {"flow": "client_credentials", "client_id": "x", "client_secret": "s"},
+                "settings": {"lookback_days": 7},
+            }
+        )
+    )
     creds = credentials_from_args(parse("--secret-file", str(secret)))
     assert creds.settings is not None and creds.settings.lookback_days == 7
 
@@ -105,9 +122,15 @@ def test_secret_file_and_credential_flags_conflict(tmp_path: Path) -> None:
 
 def test_secret_file_errors_name_file_and_field(tmp_path: Path) -> None:
     secret = tmp_path / "secret.json"
-    secret.write_text(json.dumps({"name": "a", "login_url": "https://a.my.salesforce.com",
-                                  "auth": {"flow": "jwt", "client_id": "x", "username": "u",
-                                           "private_key": "oops"}}))  # fmt: skip
+    secret.write_text(
+        json.dumps(
+            {
+                "name": "a",
+                "login_url": "https://a.my.salesforce.com",
+                "auth": {"flow": "jwt", "client_id": "x", "username": "u", "private_key": "oops"},
+            }
+        )
+    )
     with pytest.raises(InputError, match=r"secret.json: auth.private_key"):
         credentials_from_args(parse("--secret-file", str(secret)))
     secret.write_text("{not json")

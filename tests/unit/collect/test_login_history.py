@@ -35,11 +35,17 @@ class FakeLogins:
         rows = [(t, u, ip) for t, u, ip in self.logins if lo < t <= hi]
         if "GROUP BY" not in soql:
             return [
-                {"Id": f"0Ya{i}", "UserId": u, "LoginTime": t.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-                 "LoginType": "Remote Access 2.0", "Status": "Success", "SourceIp": ip,
-                 "Application": "ETL"}
+                {
+                    "Id": f"0Ya{i}",
+                    "UserId": u,
+                    "LoginTime": t.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                    "LoginType": "Remote Access 2.0",
+                    "Status": "Success",
+                    "SourceIp": ip,
+                    "Application": "ETL",
+                }
                 for i, (t, u, ip) in enumerate(rows)
-            ]  # fmt: skip
+            ]
         if not self.aggregate_ok:
             raise SourceUnavailable("MALFORMED_QUERY", "field Application can not be grouped")
         groups: dict[tuple[str, str], list[datetime]] = {}
@@ -48,16 +54,24 @@ class FakeLogins:
         if len(groups) > 2000:
             raise SourceUnavailable("MALFORMED_QUERY", "Too many query rows: more than 2000 groups")
         return [
-            {"UserId": u, "LoginType": "Remote Access 2.0", "Status": "Success", "SourceIp": ip,
-             "Application": "ETL", "n": len(ts),
-             "lastLogin": max(ts).strftime("%Y-%m-%dT%H:%M:%S.000+0000")}
+            {
+                "UserId": u,
+                "LoginType": "Remote Access 2.0",
+                "Status": "Success",
+                "SourceIp": ip,
+                "Application": "ETL",
+                "n": len(ts),
+                "lastLogin": max(ts).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            }
             for (u, ip), ts in groups.items()
-        ]  # fmt: skip
+        ]
 
 
 def test_queries_select_only_the_window_with_datetime_literals() -> None:
     soql = login_history_aggregate_query(START, END)
-    assert "LoginTime > 2026-10-29T12:00:00+00:00 AND LoginTime <= 2026-11-28T12:00:00+00:00" in soql
+    assert (
+        "LoginTime > 2026-10-29T12:00:00+00:00 AND LoginTime <= 2026-11-28T12:00:00+00:00" in soql
+    )
     assert "GROUP BY UserId, LoginType, Status, SourceIp, Application" in soql
     assert login_history_raw_query(START, END).startswith(
         "SELECT Id, UserId, LoginTime, LoginType, Status, SourceIp, Application FROM LoginHistory"
@@ -66,15 +80,26 @@ def test_queries_select_only_the_window_with_datetime_literals() -> None:
 
 def test_a_small_window_is_one_aggregate_call() -> None:
     t = END - timedelta(days=1)
-    org = FakeLogins([(t, "005A", "1.1.1.1"), (t + timedelta(hours=1), "005A", "1.1.1.1"),
-                      (START - timedelta(days=1), "005A", "9.9.9.9")])  # fmt: skip
+    org = FakeLogins(
+        [
+            (t, "005A", "1.1.1.1"),
+            (t + timedelta(hours=1), "005A", "1.1.1.1"),
+            (START - timedelta(days=1), "005A", "9.9.9.9"),
+        ]
+    )
     result = collect_login_history(org.query, START, END)
     assert result.mode == "aggregate" and len(org.queries) == 1
     assert result.rows == [
-        {"UserId": "005A", "LoginType": "Remote Access 2.0", "Status": "Success",
-         "SourceIp": "1.1.1.1", "Application": "ETL", "count": 2,
-         "LoginTime": (t + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")}
-    ]  # fmt: skip
+        {
+            "UserId": "005A",
+            "LoginType": "Remote Access 2.0",
+            "Status": "Success",
+            "SourceIp": "1.1.1.1",
+            "Application": "ETL",
+            "count": 2,
+            "LoginTime": (t + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        }
+    ]
 
 
 def test_more_than_2000_groups_are_sliced_by_day_and_merged() -> None:
@@ -96,8 +121,10 @@ def test_more_than_2000_groups_are_sliced_by_day_and_merged() -> None:
 
 def test_a_day_that_still_overflows_is_halved() -> None:
     busy_day = START + timedelta(days=5)
-    logins = [(busy_day + timedelta(seconds=20 * g), "005A", f"10.{g // 250}.{g % 250}.1")
-              for g in range(2500)]  # fmt: skip
+    logins = [
+        (busy_day + timedelta(seconds=20 * g), "005A", f"10.{g // 250}.{g % 250}.1")
+        for g in range(2500)
+    ]
     org = FakeLogins(logins)
     result = collect_login_history(org.query, START, END)
     assert result.mode == "aggregate" and len(result.rows) == 2500

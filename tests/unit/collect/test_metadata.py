@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
-
 from sfscan.collect.errors import SourceUnavailable
 from sfscan.collect.metadata import (
     MetadataReader,
@@ -24,7 +23,9 @@ NS = (
 
 
 def envelope(body: str) -> ET.Element:
-    return ET.fromstring(f"<soapenv:Envelope {NS}><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>")
+    return ET.fromstring(
+        f"<soapenv:Envelope {NS}><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+    )
 
 
 def read_response(*records: str) -> str:
@@ -82,7 +83,9 @@ def test_unknown_repeated_elements_become_lists_and_empty_records_are_skipped() 
             '<records xsi:type="ConnectedApp"/>',
         )
     )
-    assert parse_read_response(root) == [{"fullName": "A", "oauthConfig": {}, "customThing": [1, 2]}]
+    assert parse_read_response(root) == [
+        {"fullName": "A", "oauthConfig": {}, "customThing": [1, 2]}
+    ]
 
 
 def test_list_response_and_fault_parsing() -> None:
@@ -113,13 +116,17 @@ def test_envelopes_escape_names_and_carry_the_session_in_the_header() -> None:
 class FakeOrg:
     """A Metadata API that knows some apps, refuses some, and forgets some."""
 
-    def __init__(self, apps: list[str], refused: set[str] = frozenset(), forgotten: set[str] = frozenset()) -> None:  # fmt: skip
+    def __init__(
+        self, apps: list[str], refused: set[str] = frozenset(), forgotten: set[str] = frozenset()
+    ) -> None:
         self.apps, self.refused, self.forgotten = apps, refused, forgotten
         self.read_calls: list[list[str]] = []
 
     def soap(self, build: Callable[[str], bytes]) -> ET.Element:
         request = ET.fromstring(build("TOKEN"))
-        op = next(el for el in request.iter() if el.tag.endswith(("}readMetadata", "}listMetadata")))
+        op = next(
+            el for el in request.iter() if el.tag.endswith(("}readMetadata", "}listMetadata"))
+        )
         if op.tag.endswith("}listMetadata"):
             types = [el.text for el in op.iter() if el.tag.endswith("}type")]
             if "Bad" in types:

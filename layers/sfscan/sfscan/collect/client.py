@@ -3,8 +3,9 @@
 - logs in with our own flow code, then builds the real client from the token
   (``Salesforce(instance_url=..., session_id=..., session=<ScanSession>)``);
 - every call maps simple-salesforce's exceptions to ours by status and error code;
-- an expired session (401) is renewed by logging in again, once per call, then the call is
-  retried; the renewal is shared by the worker threads (one login, not one per thread);
+- an expired session (401) is renewed by logging in again, then the call is retried; a session
+  refused before it served any call ends the scan; the renewal is shared by the worker
+  threads (one login, not one per thread);
 - queries page through ``nextRecordsUrl`` with ``Sforce-Query-Options: batchSize=2000`` and
   return flat records without ``attributes``.
 """
@@ -38,6 +39,7 @@ from sfscan.domain.errors import ScanIncompleteError
 
 T = TypeVar("T")
 Record = dict[str, Any]
+MAX_RENEWALS_PER_CALL = 3
 QUERY_OPTIONS = {"Sforce-Query-Options": "batchSize=2000"}
 
 
@@ -66,6 +68,9 @@ class OrgClient:
             version=credentials.api_version,
         )
         self.renewals = 0
+        self._generation = 0
+        # Calls each session generation served; tells "expired" from "refused when fresh".
+        self._served: dict[int, int] = {0: 0}
         self.api_version = credentials.api_version
 
     def __repr__(self) -> str:  # never show the token
@@ -78,9 +83,13 @@ class OrgClient:
         token: str = self.sf.session_id
         return token
 
-    def _renew(self, failed_token: str) -> None:
+    def _current(self) -> tuple[str, int]:
         with self._renew_lock:
-            if self._token != failed_token:
+            return self._token, self._generation
+
+    def _renew(self, failed_generation: int) -> None:
+        with self._renew_lock:
+            if self._generation != failed_generation:
                 return  # another worker already logged in again
             grant = request_token(self._credentials, self._session, self._host_policy, self._now)
             token = grant.access_token.get_secret_value()
@@ -88,22 +97,35 @@ class OrgClient:
             self.sf.headers = {**self.sf.headers, "Authorization": "Bearer " + token}
             self.sf.session_id = token
             self.grant = grant
+            self._generation += 1
+            self._served[self._generation] = 0
             self.renewals += 1
 
     def call(self, operation: Callable[[], T]) -> T:
-        """Run one API call; renew an expired session once and retry it."""
-        token = self._token
-        try:
-            return self._mapped(operation)
-        except SessionExpired:
-            self._renew(token)
-        try:
-            return self._mapped(operation)
-        except SessionExpired:
-            raise ScanIncompleteError(
-                "Salesforce refused the session again right after sfscan logged in anew; check "
-                "the app's session policy and that the user is not being logged out"
-            ) from None
+        """Run one API call; on an expired session log in again and retry it.
+
+        A session that expires after serving calls is renewed (a long scan may outlive one);
+        a session refused before it served a single call means logging in again does not help.
+        """
+        expired = 0
+        while True:
+            _, generation = self._current()
+            try:
+                result = self._mapped(operation)
+            except SessionExpired:
+                expired += 1
+                fresh_refused = expired > 1 and self._served.get(generation, 0) == 0
+                if fresh_refused or expired > MAX_RENEWALS_PER_CALL:
+                    raise ScanIncompleteError(
+                        "Salesforce refused the session again right after sfscan logged in "
+                        "anew; check the app's session policy and that the user is not being "
+                        "logged out"
+                    ) from None
+                self._renew(generation)
+                continue
+            with self._renew_lock:
+                self._served[generation] = self._served.get(generation, 0) + 1
+            return result
 
     def _mapped(self, operation: Callable[[], T]) -> T:
         try:

@@ -1,0 +1,307 @@
+"""template.yaml as AWS will see it: translated by the SAM translator (offline), then checked for
+least privilege, wiring and the limits AWS enforces only at deploy time."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+from samtranslator.translator.transform import transform
+from sfscan.pipeline.config import FUNCTION_CONFIGS, LOCAL_ONLY
+from sfscan.store import items
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "template.yaml"
+FUNCTIONS = ("DispatchFunction", "ScanFunction", "PublishFunction")
+# Managed policies SAM attaches by itself: logs, X-Ray (Tracing: Active), and the event-source
+# pollers. The pollers' actions cannot be narrowed without dropping SAM's event types.
+ALLOWED_MANAGED = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+}
+SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${OrgSecretPrefix}*"
+PRODUCT_ARN = "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default"
+
+
+class OfflinePolicyLoader:
+    """The translator's managed-policy lookup without calling IAM."""
+
+    def load(self) -> dict[str, str]:
+        return get_bundled_managed_policy_map("aws")  # type: ignore[no-any-return]
+
+
+def source() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE))))
+    return data
+
+
+@pytest.fixture(scope="module")
+def cfn() -> dict[str, Any]:
+    tpl = source()
+    for res in tpl["Resources"].values():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Serverless::Function":
+            props["CodeUri"] = "s3://placeholder/code.zip"
+        if res["Type"] == "AWS::Serverless::LayerVersion":
+            props["ContentUri"] = "s3://placeholder/layer.zip"
+    translated: dict[str, Any] = transform(tpl, {"AWS::Region": "us-east-1"}, OfflinePolicyLoader())
+    return translated["Resources"]
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for policy in role["Properties"].get("Policies", []):
+        out.extend(policy["PolicyDocument"]["Statement"])
+    return out
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def actions(role: dict[str, Any]) -> set[str]:
+    return {a for s in statements(role) for a in as_list(s["Action"])}
+
+
+def test_no_statement_grants_every_action(cfn: dict[str, Any]) -> None:
+    roles = [r for r in cfn.values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) >= 4
+    for role in roles:
+        for stmt in statements(role):
+            for action in as_list(stmt["Action"]):
+                assert action != "*" and not action.endswith(":*"), (action, stmt)
+
+
+def test_each_function_gets_only_what_it_uses(cfn: dict[str, Any]) -> None:
+    assert actions(cfn["DispatchFunctionRole"]) == {"secretsmanager:ListSecrets", "sqs:SendMessage"}
+    assert actions(cfn["ScanFunctionRole"]) == {
+        "secretsmanager:GetSecretValue",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+    }
+    assert actions(cfn["PublishFunctionRole"]) == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "sns:Publish",
+        "securityhub:BatchImportFindings",
+        "sqs:SendMessage",  # the stream's on-failure destination
+    }
+    for fn in FUNCTIONS:
+        assert set(cfn[f"{fn}Role"]["Properties"]["ManagedPolicyArns"]) <= ALLOWED_MANAGED
+
+
+def test_only_list_secrets_is_allowed_on_every_resource(cfn: dict[str, Any]) -> None:
+    # ListSecrets has no resource-level permissions in IAM; it returns no secret values.
+    for fn in FUNCTIONS:
+        for stmt in statements(cfn[f"{fn}Role"]):
+            if stmt["Resource"] == "*":
+                assert as_list(stmt["Action"]) == ["secretsmanager:ListSecrets"], fn
+
+
+def _resources_for(role: dict[str, Any], action: str) -> list[Any]:
+    return [s["Resource"] for s in statements(role) if action in as_list(s["Action"])]
+
+
+def test_secret_values_only_under_the_org_prefix(cfn: dict[str, Any]) -> None:
+    found = [
+        res
+        for fn in FUNCTIONS
+        for res in _resources_for(cfn[f"{fn}Role"], "secretsmanager:GetSecretValue")
+    ]
+    assert found == [{"Fn::Sub": SECRET_ARN}]
+
+
+def test_security_hub_import_only_into_the_default_product(cfn: dict[str, Any]) -> None:
+    found = _resources_for(cfn["PublishFunctionRole"], "securityhub:BatchImportFindings")
+    assert found == [{"Fn::Sub": PRODUCT_ARN}]
+
+
+def test_queue_visibility_is_at_least_six_times_the_scan_timeout(cfn: dict[str, Any]) -> None:
+    timeout = cfn["ScanFunction"]["Properties"]["Timeout"]
+    queue = cfn["ScanQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ScanDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+
+
+def test_scan_event_source_mapping(cfn: dict[str, Any]) -> None:
+    [esm] = [
+        r["Properties"]
+        for r in cfn.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "ScanFunction"}
+    ]
+    assert esm["BatchSize"] == 1
+    assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert esm["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "ScanConcurrency"}}
+    param = source()["Parameters"]["ScanConcurrency"]
+    assert (param["MinValue"], param["MaxValue"]) == (2, 1000)
+
+
+def test_stream_mapping_publishes_only_summary_inserts(cfn: dict[str, Any]) -> None:
+    [esm] = [
+        r["Properties"]
+        for r in cfn.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "PublishFunction"}
+    ]
+    assert esm["BisectBatchOnFunctionError"] is True and esm["MaximumRetryAttempts"] >= 1
+    assert esm["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublishFailureQueue", "Arn"]
+    }
+    [pattern] = [json.loads(f["Pattern"]) for f in esm["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"item_type": {"S": [items.ITEM_SCAN]}}},
+    }
+
+
+def test_table_matches_the_store(cfn: dict[str, Any]) -> None:
+    props = cfn["FindingsTable"]["Properties"]
+    assert props["KeySchema"] == list(items.KEY_SCHEMA)
+    assert props["AttributeDefinitions"] == list(items.ATTRIBUTE_DEFINITIONS)
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["TimeToLiveSpecification"] == {
+        "AttributeName": items.TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+
+
+def test_handlers_exist(cfn: dict[str, Any]) -> None:
+    tpl = source()["Resources"]
+    for fn in FUNCTIONS:
+        props = tpl[fn]["Properties"]
+        module, _, func = props["Handler"].partition(".")
+        path = ROOT / props["CodeUri"] / f"{module}.py"
+        tree = ast.parse(path.read_text())
+        names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert func in names, f"{path} has no function {func}"
+        assert cfn[fn]["Properties"]["Handler"] == props["Handler"]
+
+
+def test_environment_is_exactly_what_config_reads(cfn: dict[str, Any]) -> None:
+    for fn, config in FUNCTION_CONFIGS.items():
+        env = cfn[fn]["Properties"]["Environment"]["Variables"]
+        ours = {k for k in env if k.startswith("SFSCAN_")}
+        assert ours == set(config.READS) - LOCAL_ONLY, fn
+        assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= set(env)
+        assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+        assert set(env) - ours <= {
+            "POWERTOOLS_SERVICE_NAME",
+            "POWERTOOLS_METRICS_NAMESPACE",
+            "POWERTOOLS_LOG_LEVEL",
+        }
+
+
+def test_function_globals(cfn: dict[str, Any]) -> None:
+    for fn in FUNCTIONS:
+        props = cfn[fn]["Properties"]
+        assert props["Runtime"] == "python3.12"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Layers"] == [{"Ref": next(k for k in cfn if k.startswith("SfscanLayer"))}]
+
+
+def test_schedule(cfn: dict[str, Any]) -> None:
+    [schedule] = [r["Properties"] for r in cfn.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    assert schedule["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    assert schedule["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
+    # A fixed name would collide between two stacks of this template in one region.
+    assert "Name" not in schedule or "AWS::StackName" in json.dumps(schedule["Name"])
+    assert "<aws.scheduler.execution-id>" in schedule["Target"]["Input"]
+
+
+def test_topic_encrypted_and_email_optional(cfn: dict[str, Any]) -> None:
+    assert cfn["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    sub = source()["Resources"]["NotificationEmailSubscription"]
+    cond = source()["Conditions"][sub["Condition"]]
+    assert cond == {"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationEmail"}, ""]}]}
+
+
+def test_parameters() -> None:
+    params = source()["Parameters"]
+    for name in (
+        "ScheduleExpression",
+        "ScheduleTimezone",
+        "OrgSecretPrefix",
+        "NotificationEmail",
+        "EnableSecurityHub",
+        "DefaultAllowedNetworks",
+        "ScanConcurrency",
+        "LookbackDays",
+        "LogLevel",
+    ):
+        assert name in params
+    assert params["OrgSecretPrefix"]["Default"] == "sfscan/orgs/"
+    assert params["NotificationEmail"]["Default"] == ""
+
+
+def test_alarms_cover_dead_letters_failures_and_every_function(cfn: dict[str, Any]) -> None:
+    alarms = [r["Properties"] for r in cfn.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = {json.dumps(a["Dimensions"][0]["Value"]) for a in alarms}
+    for target in ("ScanDeadLetterQueue", "PublishFailureQueue", *FUNCTIONS):
+        assert any(target in w for w in watched), target
+
+
+def test_dashboard_shows_the_metrics_the_handlers_emit(cfn: dict[str, Any]) -> None:
+    body = cfn["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    env = cfn["ScanFunction"]["Properties"]["Environment"]["Variables"]
+    namespace = env["POWERTOOLS_METRICS_NAMESPACE"]
+    for metric in ("OrgsScanned", "Violations", "ScanErrors", "ApiCallsUsed"):
+        assert f'["{namespace}", "{metric}"' in body
+    handler_code = (ROOT / "layers/sfscan/sfscan/pipeline/observability.py").read_text()
+    for metric in ("OrgsScanned", "Violations", "ScanErrors", "ApiCallsUsed"):
+        assert f'"{metric}"' in handler_code
+
+
+def test_outputs() -> None:
+    outputs = source()["Outputs"]
+    for name in (
+        "FindingsTableName",
+        "NotificationTopicArn",
+        "ScanQueueUrl",
+        "DispatchFunctionName",
+    ):
+        assert name in outputs
+
+
+def test_layer_is_built_from_the_package_and_its_requirements(cfn: dict[str, Any]) -> None:
+    layer = source()["Resources"]["SfscanLayer"]
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/sfscan"
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert (ROOT / "layers/sfscan/sfscan/__init__.py").is_file()
+    reqs = [
+        line.strip()
+        for line in (ROOT / "layers/sfscan/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(reqs) == sorted(re.sub(r"\s+", "", d) for d in declared)
+
+
+def test_cfn_lint_finds_no_errors() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    proc = subprocess.run(
+        [str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, check=False, timeout=300
+    )
+    # rc bit 2 = errors (4 = warnings, 8 = informational).
+    assert proc.returncode & 2 == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stdout
