@@ -25,11 +25,12 @@ def statuses(snapshot: Snapshot, settings: Settings, rule_id: str) -> set[Status
     return {f.status for f in evaluate(snapshot, settings).findings if f.rule_id == rule_id}
 
 
+@pytest.mark.parametrize(("lifetime", "workers"), [(1, 1), (3, 1), (8, 4)])
 def test_an_expired_session_is_renewed_and_the_scan_completes(
-    sim: OrgSimulator, collect: Collect, demo: Snapshot
+    sim: OrgSimulator, collect: Collect, demo: Snapshot, lifetime: int, workers: int
 ) -> None:
-    sim.set_faults(Faults(expire_token_after=6))
-    got = collect(sim)
+    sim.set_faults(Faults(expire_token_after=lifetime))
+    got = collect(sim, concurrency=workers)
     assert got.collection["session_renewals"] >= 1
     assert got.collection["token_calls"] == 1 + got.collection["session_renewals"]
     assert len(got.sobjects["User"]) == len(demo.sobjects["User"])

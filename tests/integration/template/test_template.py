@@ -30,8 +30,9 @@ ALLOWED_MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
 }
-SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${OrgSecretPrefix}*"
-PRODUCT_ARN = "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default"
+ACCOUNT = "${AWS::Region}:${AWS::AccountId}"
+SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:" + ACCOUNT + ":secret:${OrgSecretPrefix}*"
+PRODUCT_ARN = "arn:${AWS::Partition}:securityhub:" + ACCOUNT + ":product/${AWS::AccountId}/default"
 
 
 class OfflinePolicyLoader:
@@ -55,7 +56,9 @@ def cfn() -> dict[str, Any]:
             props["CodeUri"] = "s3://placeholder/code.zip"
         if res["Type"] == "AWS::Serverless::LayerVersion":
             props["ContentUri"] = "s3://placeholder/layer.zip"
-    translated: dict[str, Any] = transform(tpl, {"AWS::Region": "us-east-1"}, OfflinePolicyLoader())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator builds ARNs for a region
+        translated: dict[str, Any] = transform(tpl, {}, OfflinePolicyLoader())
     return translated["Resources"]
 
 

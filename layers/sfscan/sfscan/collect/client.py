@@ -3,9 +3,9 @@
 - logs in with our own flow code, then builds the real client from the token
   (``Salesforce(instance_url=..., session_id=..., session=<ScanSession>)``);
 - every call maps simple-salesforce's exceptions to ours by status and error code;
-- an expired session (401) is renewed by logging in again, then the call is retried; a session
-  refused before it served any call ends the scan; the renewal is shared by the worker
-  threads (one login, not one per thread);
+- an expired session (401) is renewed by logging in again, then the call is retried; a call
+  still refused after that ends the scan; the renewal is shared by the worker threads (one
+  login, not one per thread);
 - queries page through ``nextRecordsUrl`` with ``Sforce-Query-Options: batchSize=2000`` and
   return flat records without ``attributes``.
 """
@@ -39,7 +39,7 @@ from sfscan.domain.errors import ScanIncompleteError
 
 T = TypeVar("T")
 Record = dict[str, Any]
-MAX_RENEWALS_PER_CALL = 3
+MAX_RENEWALS_PER_CALL = 2
 QUERY_OPTIONS = {"Sforce-Query-Options": "batchSize=2000"}
 
 
@@ -68,9 +68,7 @@ class OrgClient:
             version=credentials.api_version,
         )
         self.renewals = 0
-        self._generation = 0
-        # Calls each session generation served; tells "expired" from "refused when fresh".
-        self._served: dict[int, int] = {0: 0}
+        self._generation = 0  # bumped by each renewal, so workers renew once, not each
         self.api_version = credentials.api_version
 
     def __repr__(self) -> str:  # never show the token
@@ -83,9 +81,9 @@ class OrgClient:
         token: str = self.sf.session_id
         return token
 
-    def _current(self) -> tuple[str, int]:
+    def _current_generation(self) -> int:
         with self._renew_lock:
-            return self._token, self._generation
+            return self._generation
 
     def _renew(self, failed_generation: int) -> None:
         with self._renew_lock:
@@ -98,34 +96,29 @@ class OrgClient:
             self.sf.session_id = token
             self.grant = grant
             self._generation += 1
-            self._served[self._generation] = 0
             self.renewals += 1
 
     def call(self, operation: Callable[[], T]) -> T:
         """Run one API call; on an expired session log in again and retry it.
 
-        A session that expires after serving calls is renewed (a long scan may outlive one);
-        a session refused before it served a single call means logging in again does not help.
+        Normally one renewal suffices. A second one is allowed because, with several workers,
+        the fresh session may expire (a very short session timeout) before this call's retry
+        reaches the org; a call refused after that ends the scan.
         """
         expired = 0
         while True:
-            _, generation = self._current()
+            generation = self._current_generation()
             try:
-                result = self._mapped(operation)
+                return self._mapped(operation)
             except SessionExpired:
                 expired += 1
-                fresh_refused = expired > 1 and self._served.get(generation, 0) == 0
-                if fresh_refused or expired > MAX_RENEWALS_PER_CALL:
+                if expired > MAX_RENEWALS_PER_CALL:
                     raise ScanIncompleteError(
                         "Salesforce refused the session again right after sfscan logged in "
-                        "anew; check the app's session policy and that the user is not being "
-                        "logged out"
+                        "anew; check the app's session policy (timeout) and that the user is "
+                        "not being logged out"
                     ) from None
                 self._renew(generation)
-                continue
-            with self._renew_lock:
-                self._served[generation] = self._served.get(generation, 0) + 1
-            return result
 
     def _mapped(self, operation: Callable[[], T]) -> T:
         try:
