@@ -79,6 +79,8 @@ class OrgStore:
             "sobject": data["sobjects"],
             "tooling": data["tooling"],
         }
+        # Salesforce always has the Organization object; serve it from the snapshot's org.
+        data["sobjects"].setdefault("Organization", [dict(self.org)])
         self._metadata: dict[str, list[Record]] = data["metadata"]
         self.unavailable: dict[str, str] = data["unavailable"]
         self._added = 0

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Collect, cc_credentials, jwt_credentials
+from collect_kit import Collect, cc_credentials, jwt_credentials
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Snapshot
 from sfscan.engine import evaluate

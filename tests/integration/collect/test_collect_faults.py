@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Collect
+from collect_kit import Collect
 from sfscan.collect.hosts import HostPolicy
 from sfscan.domain.errors import InputError, ScanIncompleteError
 from sfscan.domain.findings import Status

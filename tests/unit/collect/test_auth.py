@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 import pytest
 import responses
-from keys import private_key_pem, public_key_pem
+from collect_keys import private_key_pem, public_key_pem
 from sfscan.collect.auth import jwt_audience, request_token
 from sfscan.collect.credentials import parse_credentials
 from sfscan.collect.hosts import HostPolicy

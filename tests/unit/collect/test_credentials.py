@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from keys import private_key_pem
+from collect_keys import private_key_pem
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from keys import private_key_pem
+from collect_keys import private_key_pem
 from sfscan.cli.live import add_live_arguments, credentials_from_args, host_policy_from_args
 from sfscan.domain.errors import InputError
 

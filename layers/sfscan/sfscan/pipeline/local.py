@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import requests
 
 from sfscan.domain.errors import InputError
 from sfscan.pipeline import runtime
@@ -31,7 +32,7 @@ REGION = "us-east-1"
 MOTO_CREDENTIAL = "testing"
 ACCOUNT = "123456789012"  # moto's default account
 PREFIX = "sfscan/orgs/"
-FUNCTIONS_DIR = Path(__file__).resolve().parents[3] / "functions"
+FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
 
 
 def default_table_definition() -> dict[str, Any]:
@@ -116,7 +117,12 @@ class LocalPipeline:
 
     # -- resources -----------------------------------------------------------------------------
 
+    def reset(self) -> None:
+        """Empty moto: its servers in one process share one in-memory state."""
+        requests.post(self.endpoint_url + "/moto-api/reset", timeout=30).raise_for_status()
+
     def create_resources(self) -> None:
+        self.reset()
         self.table = "sfscan-findings"
         ddb = self.client("dynamodb")
         ddb.create_table(TableName=self.table, **self.table_definition)

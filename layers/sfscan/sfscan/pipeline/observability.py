@@ -5,6 +5,7 @@ Never includes credentials: a summary holds counts, ids and one-sentence errors 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -31,6 +32,10 @@ def emit_scan_metrics(metrics: Metrics, summary: ScanSummary) -> None:
     metrics.add_metric(name="OrgsScanned", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ScanErrors", unit=MetricUnit.Count, value=0 if summary.ok else 1)
     metrics.add_metric(name="ApiCallsUsed", unit=MetricUnit.Count, value=summary.api_calls or 0)
+    # single_metric prints its own blob and, unlike Metrics, ignores the switch that turns
+    # metrics off (the demo uses it), so honour it here.
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        return
     for name, count in sorted(summary.failed_by_severity.items()):
         if count and name in Severity.__members__:
             # Its own EMF blob, so the severity dimension does not split the other metrics.

@@ -90,7 +90,7 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
     if current.notified_at is None:
         notifications = build_notifications(
             org_id=current.org_id,
-            org_name=current.org_name,
+            org_name=current.display_name,
             scan_id=current.scan_id,
             scanned_at=current.scanned_at or current.finished_at,
             opened=opened,
@@ -129,7 +129,7 @@ def _import_to_security_hub(
             region=deps.location.region,
             partition=deps.location.partition,
             updated_at=max(updated_at, t.last_seen),
-            org_name=summary.org_name,
+            org_name=summary.display_name,
             instance_url=summary.instance_url or None,
         )
         for t in sorted(selected.values(), key=lambda t: t.key)

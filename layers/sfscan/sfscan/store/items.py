@@ -114,13 +114,14 @@ class ScanSummary:
     started_at: datetime
     finished_at: datetime
     org_id: str = ""
+    salesforce_org_name: str = ""  # the Organization's Name, e.g. "Acme Corporation"
     instance_url: str = ""
     scanned_at: datetime | None = None  # the evaluation time (snapshot captured_at)
     error: str = ""  # one sentence, never a secret
     error_kind: str = ""  # "input" (bad secret/settings), "incomplete" (auth, API limit, network)
     by_status: dict[str, int] = field(default_factory=dict)
     failed_by_severity: dict[str, int] = field(default_factory=dict)
-    opened: int = 0
+    opened: int = 0  # new violations a person is told about (suppressed ones not counted)
     resolved: int = 0
     open_violations: int = 0
     api_calls: int | None = None
@@ -135,6 +136,11 @@ class ScanSummary:
         return not self.error
 
     @property
+    def display_name(self) -> str:
+        """What a person calls the org: the Salesforce name, else the registered name."""
+        return self.salesforce_org_name or self.org_name
+
+    @property
     def duration_ms(self) -> int:
         return int((self.finished_at - self.started_at).total_seconds() * 1000)
 
@@ -144,6 +150,7 @@ def _summary_attributes(s: ScanSummary) -> Item:
         "org_name": s.org_name,
         "scan_id": s.scan_id,
         "org_id": s.org_id,
+        "salesforce_org_name": s.salesforce_org_name,
         "instance_url": s.instance_url,
         "scan_status": "ERROR" if s.error else "OK",
         "error": s.error,
@@ -199,6 +206,7 @@ def item_to_summary(item: Item) -> ScanSummary:
         started_at=parse_iso(item["started_at"]),
         finished_at=parse_iso(item["finished_at"]),
         org_id=item.get("org_id", ""),
+        salesforce_org_name=item.get("salesforce_org_name", ""),
         instance_url=item.get("instance_url", ""),
         scanned_at=_opt_time(item.get("scanned_at")),
         error=item.get("error", ""),

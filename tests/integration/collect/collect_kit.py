@@ -1,0 +1,51 @@
+"""Helpers shared by the collector's integration tests (imported by name, so kept unique)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sfscan.collect.credentials import OrgCredentials, parse_credentials
+from sfscan.collect.http import HttpConfig
+from sfscan.domain.snapshot import Snapshot
+
+from orgsim import OrgSimulator
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO = ROOT / "orgsim" / "orgs" / "demo.json"
+DEMO_SETTINGS = ROOT / "orgsim" / "orgs" / "demo.settings.json"
+NO_SLEEP = HttpConfig(sleep=lambda _: None)
+
+
+def jwt_credentials(sim: OrgSimulator, settings: dict[str, Any] | None = None) -> OrgCredentials:
+    data: dict[str, Any] = {
+        "name": "demo",
+        "login_url": sim.login_url,
+        "auth": {
+            "flow": "jwt",
+            "client_id": sim.client_id,
+            "username": sim.username,
+            "private_key": Path(sim.private_key_file).read_text(),
+        },
+    }
+    if settings is not None:
+        data["settings"] = settings
+    return parse_credentials(data)
+
+
+def cc_credentials(sim: OrgSimulator) -> OrgCredentials:
+    return parse_credentials(
+        {
+            "name": "demo",
+            "login_url": sim.login_url,
+            "auth": {
+                "flow": "client_credentials",
+                "client_id": sim.client_id,
+                "client_secret": sim.client_secret,
+            },
+        }
+    )
+
+
+Collect = Callable[..., Snapshot]
