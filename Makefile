@@ -29,9 +29,15 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-build: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[deploy]'
-	$(BIN)/sam build
+# SAM CLI lives in its own venv: its pinned dependencies must not move the project's.
+# `sam build` needs the Lambda runtime's Python (3.12) on PATH, e.g. PYENV_VERSION=3.11.7:3.12.1.
+SAM_VENV := .venv-sam
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli>=1.120'
+
+build: $(SAM_VENV)/bin/sam
+	$(SAM_VENV)/bin/sam build
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ lazy (segments), so a row with count 100000 costs nothing until a page is read.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -103,7 +104,13 @@ _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?")
 
 
 def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, str) and _DATETIME_TEXT.match(value):
+    return _parse_datetime_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def _parse_datetime_text(value: str) -> datetime | None:
+    # Cached: every query over LoginHistory compares the same LoginTime strings again.
+    if _DATETIME_TEXT.match(value):
         try:
             return parse_datetime(value if "T" in value or " " in value else value + "T00:00:00Z")
         except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -164,6 +165,10 @@ def load_handler(name: str) -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # Powertools loggers of one service share a handler bound to an earlier test's stdout.
+    # (Not setStream(): it flushes the old stream, which pytest may have closed.)
+    module.logger.registered_handler.stream = sys.stdout
+    module.logger.setLevel("INFO")  # an earlier demo run may have left the shared logger quiet
     return module
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,8 +72,6 @@ def test_scan_then_publish_handlers_with_the_sample_events(
     )
     monkeypatch.setattr(runtime, "collect_snapshot", lambda *_a, **_k: make_snapshot("BYPASS"))
     scan = load_handler("scan")
-    # Powertools loggers of one service share a handler bound to an earlier test's stdout.
-    scan.logger.registered_handler.setStream(sys.stdout)
     out = scan.handler(load_event("scan.json"), FakeContext())
     assert out == {"batchItemFailures": []}
     store = FindingsStore(session.client("dynamodb"), res.table)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,7 +88,18 @@ def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
         raise InputError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    _log_to_current_stdout(module)
     return module
+
+
+def _log_to_current_stdout(module: ModuleType) -> None:
+    """Powertools loggers of one service share a handler bound to the stdout of the first one
+    created; a Lambda cold start always gets a fresh one, so rebind like a cold start would."""
+    logger = getattr(module, "logger", None)
+    handler = getattr(logger, "registered_handler", None)
+    if isinstance(handler, logging.StreamHandler):
+        # Not setStream(): it flushes the old stream, which a finished test may have closed.
+        handler.stream = sys.stdout
 
 
 @dataclass
