@@ -75,21 +75,24 @@ def world() -> Iterator[tuple[LocalPipeline, OrgSimulator]]:
         server.stop()
 
 
-def run_cycle(pipeline: LocalPipeline) -> tuple[str, list[dict[str, Any]]]:
+def run_cycle(
+    pipeline: LocalPipeline,
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     run = pipeline.dispatch()
     messages = pipeline.receive_scan_messages()
     assert len(messages) == len(run.orgs) == 2
     assert all(r == {"batchItemFailures": []} for r in pipeline.run_scans(messages))
-    publish = pipeline.publish(pipeline.read_stream())
+    records = pipeline.read_stream()
+    publish = pipeline.publish(records)
     assert all(r == {"batchItemFailures": []} for r in publish)
-    return run.scan_id, messages
+    return run.scan_id, messages, records
 
 
 def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> None:
     pipeline, sim = world
     store = FindingsStore(pipeline.client("dynamodb"), pipeline.table)
 
-    scan1, messages = run_cycle(pipeline)
+    scan1, messages, _ = run_cycle(pipeline)
     acme = store.get_summary("acme", scan1)
     assert acme is not None and acme.ok and acme.org_id == "00D5g000004DEMOEA4"
     assert acme.opened >= 20 and acme.api_calls and acme.api_calls > 0
@@ -126,7 +129,7 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
     # Fix two things in the org, then scan again.
     sim.set_ip_relaxation(LEGACY_ETL, "ENFORCE")
     sim.add_permission_set_assignment(LEGACY_USER, API_ONLY_PERMISSION_SET)
-    scan2, _ = run_cycle(pipeline)
+    scan2, _, records2 = run_cycle(pipeline)
     acme2 = store.get_summary("acme", scan2)
     assert acme2 is not None and acme2.ok and acme2.resolved >= 2 and acme2.opened == 0
     resolved = {
@@ -150,3 +153,9 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
     assert pipeline.publish(pipeline.read_stream()) in ([], [{"batchItemFailures": []}])
     assert pipeline.inbox() == []
     assert store.load_findings("acme") == before
+
+    # The stream redelivers the second scan's batch: already published, nothing sent again.
+    assert all(r == {"batchItemFailures": []} for r in pipeline.publish(records2))
+    assert pipeline.inbox() == []
+    latest = {s.org_name: s for s in store.latest_scans()}
+    assert latest["acme"].scan_id == scan2 and latest["broken"].error

@@ -12,6 +12,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sfscan.domain.findings import Severity
+from sfscan.pipeline.publish import PublishReport
 from sfscan.store.items import ScanSummary
 
 
@@ -46,3 +47,18 @@ def emit_scan_metrics(metrics: Metrics, summary: ScanSummary) -> None:
                 default_dimensions=metrics.default_dimensions,
             ) as metric:
                 metric.add_dimension(name="severity", value=name)
+
+
+def publish_log_fields(report: PublishReport) -> dict[str, Any]:
+    return {
+        "skipped": report.skipped,
+        "messages": report.messages,
+        "opened": report.opened,
+        "resolved": report.resolved,
+        "imported": report.imported,
+    }
+
+
+def emit_publish_metrics(metrics: Metrics, report: PublishReport) -> None:
+    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.messages)
+    metrics.add_metric(name="FindingsImported", unit=MetricUnit.Count, value=report.imported)
