@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.synthetic import synthetic_snapshot
 from sfscan.domain.settings import parse_settings
 from sfscan.domain.snapshot import parse_snapshot
 from sfscan.engine import evaluate
+
+from bench.synthetic import synthetic_snapshot
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 SETTINGS = parse_settings({"allowed_networks": ["203.0.113.0/24", "198.51.100.0/24"]})

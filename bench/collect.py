@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.synthetic import synthetic_snapshot
-from orgsim import Faults, OrgSimulator
 from sfscan.collect.collector import collect_snapshot
 from sfscan.collect.credentials import parse_credentials
 from sfscan.collect.hosts import HostPolicy
+
+from bench.synthetic import synthetic_snapshot
+from orgsim import Faults, OrgSimulator
 
 DEMO = Path(__file__).resolve().parents[1] / "orgsim" / "orgs" / "demo.json"
 

@@ -155,7 +155,11 @@ def synthetic_snapshot(users: int, logins: int, *, aggregated: bool = False) -> 
             "PermissionSetAssignment": assignments,
             "LoginIpRange": ranges,
             "ConnectedApplication": [
-                {"Id": _id("0H4", i), "Name": f"App {i}", "OptionsAllowAdminApprovedUsersOnly": i % 2 == 0}
+                {
+                    "Id": _id("0H4", i),
+                    "Name": f"App {i}",
+                    "OptionsAllowAdminApprovedUsersOnly": i % 2 == 0,
+                }
                 for i in range(30)
             ],
             "LoginHistory": login_rows,

@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from types import FrameType
 
 from sfscan.domain.errors import InputError
@@ -44,15 +45,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid-type", metavar="NAME,...")
     p.add_argument("--truncate-body-on", metavar="N,...", help="call numbers with half a body")
     p.add_argument("--daily-api-max", type=int, default=15000)
+    p.add_argument(
+        "--as-of",
+        metavar="now|ISO-8601",
+        help="serve the org as if captured at this moment: every record date-time moves by the "
+        "same amount, so a live scan's look-back window sees the snapshot's logins",
+    )
     return p
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if value == "now":
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         faults = _faults(args)
+        as_of = _as_of(args.as_of)
     except ValueError as exc:
-        print(f"orgsim: bad fault list: {exc}", file=sys.stderr)
+        print(f"orgsim: bad option: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
 
@@ -62,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sim = OrgSimulator(args.snapshot, faults=faults, port=args.port)
+        sim = OrgSimulator(args.snapshot, faults=faults, port=args.port, as_of=as_of)
     except InputError as exc:
         print(f"orgsim: {exc}", file=sys.stderr)
         return 2

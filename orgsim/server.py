@@ -7,6 +7,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +20,7 @@ from orgsim.api import LogEntry, OrgApi, Request
 from orgsim.auth import KeyMaterial, Sessions, TokenEndpoint, generate_key_material
 from orgsim.faults import Faults
 from orgsim.store import OrgStore, load_any
+from orgsim.timeshift import rebase
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -69,8 +71,12 @@ class OrgSimulator:
         snapshot: Snapshot | dict[str, Any] | str | Path,
         faults: Faults | None = None,
         port: int = 0,
+        as_of: datetime | None = None,
     ) -> None:
+        # as_of: serve the org as if captured at that moment (e.g. now), see timeshift.py.
         self._snapshot = load_any(snapshot)
+        if as_of is not None:
+            self._snapshot = rebase(self._snapshot, as_of)
         self._faults = faults or Faults()
         self._port = port
         self._tmp: Path | None = None

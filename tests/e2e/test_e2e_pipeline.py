@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def world() -> Iterator[tuple[LocalPipeline, OrgSimulator]]:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        with OrgSimulator(str(DEMO_ORG), port=0) as sim:
+        with OrgSimulator(str(DEMO_ORG), port=0, as_of=datetime.now(UTC)) as sim:
             sim_host = sim.login_url.removeprefix("https://")
             pipeline = LocalPipeline(
                 endpoint_url=f"http://{host}:{port}",

@@ -11,6 +11,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,7 @@ def run_demo(out: Print = print) -> None:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        with OrgSimulator(str(_orgs_dir() / "demo.json"), port=0) as sim:
+        with OrgSimulator(str(_orgs_dir() / "demo.json"), port=0, as_of=datetime.now(UTC)) as sim:
             out("sfscan demo: the serverless pipeline on this machine (nothing leaves it)")
             out(f"   Salesforce: the demo org, served by the org simulator on {sim.login_url}")
             out(
