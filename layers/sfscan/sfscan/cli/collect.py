@@ -67,11 +67,7 @@ def summary_line(snapshot: Snapshot, out: Path) -> str:
         for name, rows in section.items()
     )
     info = snapshot.collection
-    remaining = info.get("daily_api_remaining")
-    spent = (
-        f"{info.get('api_calls', 0)} API calls (+{info.get('token_calls', 0)} login), "
-        f"{'unknown' if remaining is None else f'{remaining:,}'} daily API requests remaining"
-    )
+    spent = live.budget_text(snapshot)
     unavailable = ", ".join(snapshot.unavailable) or "none"
     truncated = ", ".join(info.get("truncated") or {}) or "none"
     return (

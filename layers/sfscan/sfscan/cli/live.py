@@ -195,6 +195,16 @@ def _progress(line: str) -> None:
     print(f"sfscan: {line}", file=sys.stderr, flush=True)
 
 
+def budget_text(snapshot: Snapshot) -> str:
+    """What the collection cost the org: API calls made and daily requests left."""
+    info = snapshot.collection
+    remaining = info.get("daily_api_remaining")
+    return (
+        f"{info.get('api_calls', 0)} API calls (+{info.get('token_calls', 0)} login), "
+        f"{'unknown' if remaining is None else f'{remaining:,}'} daily API requests remaining"
+    )
+
+
 def collect_from_args(args: argparse.Namespace) -> tuple[Snapshot, Settings | None]:
     """Collect the org named by the flags; the settings stored with the credentials, if any."""
     credentials = credentials_from_args(args)

@@ -149,6 +149,7 @@ def _load_inputs(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
         snapshot, stored_settings = load_snapshot(args.snapshot), None
     else:
         snapshot, stored_settings = live.collect_from_args(args)
+        print(f"sfscan: collected: {live.budget_text(snapshot)}", file=sys.stderr)
     settings = file_settings or stored_settings
     if settings is None:
         settings = Settings()

@@ -250,6 +250,7 @@ def collect_snapshot(
         "duration_s": round(time.monotonic() - clock, 3),
         "login_history": found.login_history,
         "session_renewals": client.renewals,
+        "instance_url": client.grant.instance_url,  # links findings to Setup (ASFF SourceUrl)
     }
     return Snapshot.model_validate(
         {
