@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from sfscan.cli import live
 from sfscan.cli.exit_codes import OK
+from sfscan.cli.files import write_atomically
 from sfscan.domain.errors import InputError
 from sfscan.domain.snapshot import Snapshot
 
@@ -42,24 +41,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Temporary file in the target directory, then rename: never half a snapshot on disk."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"--out: cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise InputError(f"--out: cannot write {path}: {exc.strerror}") from None
-
-
 def summary_line(snapshot: Snapshot, out: Path) -> str:
     records = ", ".join(
         f"{name} {len(rows)}"
@@ -82,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise InputError(f"--out: {out} is not a file path in an existing directory")
     snapshot, _ = live.collect_from_args(args)
-    write_atomically(out, json.dumps(snapshot.to_json_dict(), indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(snapshot.to_json_dict(), indent=1, ensure_ascii=False) + "\n"
+    write_atomically(out, text, flag="--out")
     print(summary_line(snapshot, out), file=sys.stderr)
     return OK

@@ -7,12 +7,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sfscan.cli import live
 from sfscan.cli.exit_codes import OK, VIOLATIONS
+from sfscan.cli.files import write_atomically
 from sfscan.domain.errors import InputError
 from sfscan.domain.findings import Severity
 from sfscan.domain.settings import Settings, load_settings
@@ -189,25 +189,6 @@ def render(result: ScanResult, args: argparse.Namespace) -> str:
     return render_table(result, width=width, colour=_use_colour(args))
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and rename, so readers never see half a
-    report and a failed write leaves any earlier report in place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"--output: cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise InputError(f"--output: cannot write {path}: {exc.strerror}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     threshold = parse_fail_on(args.fail_on)
     _check_asff_flags(args)
@@ -215,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(snapshot, settings)
     text = render(result, args)
     if args.output:
-        write_atomically(Path(args.output), text)
+        write_atomically(Path(args.output), text, flag="--output")
         print(f"sfscan: wrote {len(result.findings)} findings to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
