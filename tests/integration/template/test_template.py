@@ -33,6 +33,7 @@ ALLOWED_MANAGED = {
 ACCOUNT = "${AWS::Region}:${AWS::AccountId}"
 SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:" + ACCOUNT + ":secret:${OrgSecretPrefix}*"
 PRODUCT_ARN = "arn:${AWS::Partition}:securityhub:" + ACCOUNT + ":product/${AWS::AccountId}/default"
+HUB_ARN = "arn:${AWS::Partition}:securityhub:" + ACCOUNT + ":hub/default"
 
 
 class OfflinePolicyLoader:
@@ -101,6 +102,7 @@ def test_each_function_gets_only_what_it_uses(cfn: dict[str, Any]) -> None:
         "dynamodb:UpdateItem",
         "sns:Publish",
         "securityhub:BatchImportFindings",
+        "securityhub:BatchUpdateFindings",
         "sqs:SendMessage",  # the stream's on-failure destination
     }
     for fn in FUNCTIONS:
@@ -131,6 +133,17 @@ def test_secret_values_only_under_the_org_prefix(cfn: dict[str, Any]) -> None:
 def test_security_hub_import_only_into_the_default_product(cfn: dict[str, Any]) -> None:
     found = _resources_for(cfn["PublishFunctionRole"], "securityhub:BatchImportFindings")
     assert found == [{"Fn::Sub": PRODUCT_ARN}]
+
+
+def test_security_hub_workflow_updates_only_on_this_accounts_hub(cfn: dict[str, Any]) -> None:
+    # BatchUpdateFindings is authorized on the hub (cfn-lint's IAM data: resource types hub and
+    # hubv2); the default hub of this account and region is the only one the function touches.
+    found = [
+        res
+        for fn in FUNCTIONS
+        for res in _resources_for(cfn[f"{fn}Role"], "securityhub:BatchUpdateFindings")
+    ]
+    assert found == [{"Fn::Sub": HUB_ARN}]
 
 
 def test_queue_visibility_is_at_least_six_times_the_scan_timeout(cfn: dict[str, Any]) -> None:

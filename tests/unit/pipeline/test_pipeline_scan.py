@@ -159,3 +159,18 @@ def test_stack_defaults_fill_only_what_the_org_did_not_set() -> None:
         parse_settings({"allowed_networks": ["192.0.2.0/24"], "lookback_days": 60}), cfg
     )
     assert [str(n) for n in own.allowed_networks] == ["192.0.2.0/24"] and own.lookback_days == 60
+
+
+def test_the_org_is_collected_with_the_settings_it_is_judged_by(store: FindingsStore) -> None:
+    # The stack's look-back (90 days) must also decide the login window that is collected:
+    # logins older than the org's default 30 days would otherwise be judged without being read.
+    cfg = ScanConfig(table="findings", org_secret_prefix=PREFIX, lookback_days=90)
+    seen: list[OrgCredentials] = []
+    base = deps(store, make_snapshot())
+
+    def collect(creds: OrgCredentials) -> Snapshot:
+        seen.append(creds)
+        return make_snapshot()
+
+    scan_org(request("s1"), ScanDeps(base.store, base.read_secret, collect, base.clock), cfg)
+    assert seen and seen[0].settings is not None and seen[0].settings.lookback_days == 90

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.publish.asff import build_asff_finding
 from sfscan.publish.asff_validate import validate_finding
 from sfscan.publish.notify import build_notifications
+from sfscan.publish.workflow import suppression_note
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "publishing.md"
 ORG_ID = "00D5g000004XyZaEAK"
@@ -133,6 +134,16 @@ def test_the_documented_email_is_what_the_code_sends() -> None:
 
 def test_the_documented_security_hub_finding_is_what_the_code_sends() -> None:
     assert example_asff() in DOC.read_text(encoding="utf-8")
+
+
+def test_the_documented_workflow_notes_are_what_the_code_sends() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    risk = AcceptedRisk(reason="CHG-4711 vendor VPN", expires=datetime(2027, 3, 31, tzinfo=UTC))
+    suppressed = replace(tracked(replace(VENDOR_APP, suppressed=True)), accepted_risk=risk)
+    assert f"`{suppression_note(suppressed)}`" in doc
+    ended = suppression_note(tracked(VENDOR_APP))
+    start, _, end = ended.partition(" (it expired or was removed from the org's sfscan settings)")
+    assert f"`{start} (...){end}`" in doc  # the doc abridges the middle
 
 
 if __name__ == "__main__":  # print the examples to paste into the doc

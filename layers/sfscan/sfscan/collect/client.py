@@ -47,6 +47,15 @@ def _flat(record: Record) -> Record:
     return {k: v for k, v in record.items() if k != "attributes"}
 
 
+def _page_records(page: Any) -> list[Record]:
+    """The flat records of one query page; an answer that is not a page is an error, never
+    an empty object (an empty LoginHistory or assignment list would let rules pass)."""
+    records = page.get("records") if isinstance(page, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SourceUnavailable("UNEXPECTED_RESPONSE", "the query answer holds no record list")
+    return [_flat(r) for r in records]
+
+
 class OrgClient:
     def __init__(
         self,
@@ -150,10 +159,18 @@ class OrgClient:
             return self.sf.restful(path, params={"q": soql}, headers=QUERY_OPTIONS)
 
         page: Any = self.call(first_page)
-        records = [_flat(r) for r in (page or {}).get("records", [])]
-        while page and not page.get("done", True) and page.get("nextRecordsUrl"):
-            page = self.call(partial(self._next_page, str(page["nextRecordsUrl"])))
-            records.extend(_flat(r) for r in (page or {}).get("records", []))
+        records = _page_records(page)
+        while not page.get("done", True):
+            next_url = page.get("nextRecordsUrl")
+            if not next_url:
+                # Reading on is impossible; what we have is not the whole object.
+                raise SourceUnavailable(
+                    "INCOMPLETE_RESULT",
+                    f"the query stopped after {len(records)} of {page.get('totalSize')} "
+                    "record(s) without a next page",
+                )
+            page = self.call(partial(self._next_page, str(next_url)))
+            records.extend(_page_records(page))
         return records
 
     def _next_page(self, next_records_url: str) -> Any:
@@ -162,7 +179,10 @@ class OrgClient:
     def count(self, soql: str) -> int:
         """``SELECT COUNT() FROM ...``: the totalSize."""
         page: Any = self.call(lambda: self.sf.restful("query/", params={"q": soql}))
-        return int((page or {}).get("totalSize", 0))
+        total = page.get("totalSize") if isinstance(page, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise SourceUnavailable("UNEXPECTED_RESPONSE", "the count query returned no totalSize")
+        return total
 
     def describe_field_names(self, sobject: str) -> set[str]:
         described: Any = self.call(lambda: self.sf.restful(f"sobjects/{sobject}/describe"))

@@ -55,6 +55,8 @@ class _Collected:
     unavailable: dict[str, str] = field(default_factory=dict)
     truncated: dict[str, str] = field(default_factory=dict)
     login_history: str = "aggregate"
+    # The window LoginHistory was read for; the rules refuse to pass on a longer one.
+    login_history_window: dict[str, str] = field(default_factory=dict)
     org: Record = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -105,6 +107,7 @@ class _Scan:
         result = collect_login_history(self.client.query, start, self.now)
         with self.found.lock:
             self.found.login_history = result.mode
+            self.found.login_history_window = {"from": _iso(start), "to": _iso(self.now)}
         self.put("sobjects", "LoginHistory", result.rows)
 
     def oauth_tokens(self) -> None:
@@ -143,7 +146,8 @@ class _Scan:
         read = reader.read(metadata_type, [full_name])
         key = f"metadata:{metadata_type}:{full_name}"
         if key in read.unavailable:  # the only item: the type as a whole is unreadable
-            raise SourceUnavailable(*read.unavailable[key].split(": ", 1))
+            code, _, message = read.unavailable[key].partition(":")
+            raise SourceUnavailable(code.strip(), message.strip())
         self.put("metadata", metadata_type, read.records)
 
     def tasks(self) -> list[tuple[str, Callable[[], None]]]:
@@ -181,6 +185,10 @@ def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
     if first_error is not None:
         raise first_error
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _daily_remaining(client: OrgClient) -> int | None:
@@ -249,6 +257,7 @@ def collect_snapshot(
         "truncated": dict(sorted(found.truncated.items())),
         "duration_s": round(time.monotonic() - clock, 3),
         "login_history": found.login_history,
+        "login_history_window": found.login_history_window,
         "session_renewals": client.renewals,
         "instance_url": client.grant.instance_url,  # links findings to Setup (ASFF SourceUrl)
     }

@@ -56,6 +56,7 @@ def publish_log_fields(report: PublishReport) -> dict[str, Any]:
         "opened": report.opened,
         "resolved": report.resolved,
         "imported": report.imported,
+        "workflows_updated": report.workflows_updated,
     }
 
 

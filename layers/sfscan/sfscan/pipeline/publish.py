@@ -1,5 +1,7 @@
 """Publish one recorded scan: one SNS message per org per scan with what it opened and resolved,
-and a Security Hub import of every changed or still-open finding.
+a Security Hub import of every changed or still-open finding, and a workflow update
+(BatchUpdateFindings) for each finding whose suppression the scan changed, since an import
+cannot change the workflow of a finding Security Hub already holds.
 
 Driven by the table stream (the scan summary's INSERT). Markers on the summary make a redelivered
 record harmless: ``notified_at`` is set right after the SNS message, ``published_at`` at the end.
@@ -14,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from sfscan.domain.lifecycle import TrackedFinding, Transition
-from sfscan.publish.asff import build_asff_finding
+from sfscan.publish.asff import build_asff_finding, product_arn
 from sfscan.publish.errors import SecurityHubPublishError
 from sfscan.publish.notify import build_notifications
 from sfscan.publish.securityhub import SecurityHubPublisher
 from sfscan.publish.sns import SnsPublisher
+from sfscan.publish.workflow import workflow_updates
 from sfscan.store.dynamodb import FindingsStore, from_ddb
 from sfscan.store.items import ITEM_SCAN, ScanSummary, item_to_summary
 
@@ -56,6 +59,7 @@ class PublishReport:
     opened: int = 0
     resolved: int = 0
     imported: int = 0
+    workflows_updated: int = 0  # findings whose Security Hub workflow followed a suppression
 
 
 def summary_from_stream_record(record: Mapping[str, Any]) -> ScanSummary | None:
@@ -100,9 +104,10 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
             messages = len(deps.notifier.publish(notifications))
         deps.store.mark_summary(current.org_name, current.scan_id, "notified_at", deps.clock())
 
-    imported = 0
+    imported = workflows = 0
     if deps.security_hub is not None:
         imported = _import_to_security_hub(current, changed, deps)
+        workflows = _follow_suppressions(changed, deps)
     deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
     return PublishReport(
         current.org_name,
@@ -111,6 +116,7 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
         opened=len(opened),
         resolved=len(resolved),
         imported=imported,
+        workflows_updated=workflows,
     )
 
 
@@ -144,3 +150,29 @@ def _import_to_security_hub(
             f"(first: {first_id}: {reason}); the stream record will be retried"
         )
     return report.imported
+
+
+def _follow_suppressions(changed: list[TrackedFinding], deps: PublishDeps) -> int:
+    """SUPPRESSED for violations this scan suppressed, NEW for those whose suppression ended.
+
+    Runs after the import, so a finding the import created is not updated needlessly: the store
+    flags only violations Security Hub held before this scan, and creation set their workflow.
+    """
+    assert deps.security_hub is not None
+    loc = deps.location
+    updates = workflow_updates(
+        changed,
+        product_arn=product_arn(
+            partition=loc.partition, region=loc.region, account_id=loc.account_id
+        ),
+    )
+    if not updates:
+        return 0
+    report = deps.security_hub.update_workflows(updates)
+    if report.failed:
+        first_id, reason = next(iter(sorted(report.failed.items())))
+        raise SecurityHubPublishError(
+            f"{len(report.failed)} of {len(updates)} workflow updates failed "
+            f"(first: {first_id}: {reason}); the stream record will be retried"
+        )
+    return report.updated

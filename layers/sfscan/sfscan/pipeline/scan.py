@@ -83,7 +83,9 @@ def _summary(
     )
 
 
-def _evaluate(request: ScanRequest, deps: ScanDeps, config: ScanConfig) -> ScanResult:
+def _evaluate(
+    request: ScanRequest, deps: ScanDeps, config: ScanConfig
+) -> tuple[ScanResult, Settings]:
     if not request.secret_name.startswith(config.org_secret_prefix):
         raise InputError(
             f"secret {request.secret_name!r} is not under the registered prefix "
@@ -92,7 +94,10 @@ def _evaluate(request: ScanRequest, deps: ScanDeps, config: ScanConfig) -> ScanR
     data = deps.read_secret(request.secret_name)
     credentials = parse_credentials(data, f"secret {request.secret_name}")
     settings = effective_settings(credentials.settings, config)
-    return evaluate(deps.collect(credentials), settings)
+    # Collect with the settings the scan is judged by: the look-back window and the permission
+    # columns must match, or logins between the two windows would be judged without being read.
+    collected = deps.collect(credentials.model_copy(update={"settings": settings}))
+    return evaluate(collected, settings), settings
 
 
 def scan_org(request: ScanRequest, deps: ScanDeps, config: ScanConfig) -> ScanReport:
@@ -103,7 +108,7 @@ def scan_org(request: ScanRequest, deps: ScanDeps, config: ScanConfig) -> ScanRe
         return ScanReport(summary=recorded, already_done=True)
     started = deps.clock()
     try:
-        result = _evaluate(request, deps, config)
+        result, settings = _evaluate(request, deps, config)
     except (InputError, ScanIncompleteError) as exc:
         failed = ScanSummary(
             org_name=request.org_name,
@@ -123,6 +128,7 @@ def scan_org(request: ScanRequest, deps: ScanDeps, config: ScanConfig) -> ScanRe
         incomplete_rules=result.incomplete_rules,
         # A truncated read (row caps) may hide resources; nothing resolves by disappearing then.
         scan_complete=not result.collection.get("truncated"),
+        suppressions=settings.suppressions,  # their reasons go to Security Hub's notes
     )
     deps.store.write_findings(request.org_name, outcome.writes)
     state = {**previous, **{t.key: t for t in outcome.writes}}

@@ -1,8 +1,10 @@
-"""Security Hub adapter: BatchImportFindings in valid batches, with retries that respect throttling.
+"""Security Hub adapter: BatchImportFindings in valid batches, with retries that respect throttling,
+and BatchUpdateFindings for the workflow changes that follow sfscan's suppressions.
 
-A call can return HTTP 200 while some findings failed (``FailedFindings``), so every response is
-inspected. Findings that failed for a transient reason are re-sent with exponential back-off; the
-rest are reported back to the caller, who keeps them in its own retry path (the store's stream).
+A call can return HTTP 200 while some findings failed (``FailedFindings``, ``UnprocessedFindings``),
+so every response is inspected. Findings that failed for a transient reason are re-sent with
+exponential back-off; the rest are reported back to the caller, who keeps them in its own retry
+path (the store's stream).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sfscan.publish.asff_validate import (
     validate_finding,
 )
 from sfscan.publish.errors import SecurityHubNotEnabledError, SecurityHubPublishError
+from sfscan.publish.workflow import MAX_UPDATE_IDENTIFIERS, NOTE_AUTHOR, WorkflowUpdate
 
 THROTTLING_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "LimitExceededException"}
@@ -53,6 +56,20 @@ class ImportReport:
     """
 
     imported: int
+    failed: dict[str, str] = field(default_factory=dict)
+    calls: int = 0
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What happened to one ``update_workflows`` call.
+
+    ``not_found`` are findings Security Hub does not hold (yet): the import just created them, and
+    creation already set the workflow. ``failed`` maps finding Id to why it was not updated.
+    """
+
+    updated: int
+    not_found: tuple[str, ...] = ()
     failed: dict[str, str] = field(default_factory=dict)
     calls: int = 0
 
@@ -187,6 +204,97 @@ class SecurityHubPublisher:
             pending = retry
             self._sleep(backoff_delay(attempt))
         return imported, failed, calls
+
+    def update_workflows(self, updates: Sequence[WorkflowUpdate]) -> UpdateReport:
+        """Set each finding's workflow status and note; one call per (status, note) and at most
+        100 findings. Never raises because some findings were not updated.
+
+        Raises SecurityHubNotEnabledError when access is refused, and SecurityHubPublishError when
+        AWS cannot be reached at all.
+        """
+        groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+        for update in updates:
+            ids = groups.setdefault((update.status.value, update.note), {})
+            ids[update.finding_id] = {"Id": update.finding_id, "ProductArn": update.product_arn}
+        updated, calls = 0, 0
+        not_found: list[str] = []
+        failed: dict[str, str] = {}
+        for (status, note), identifiers in groups.items():
+            listed = list(identifiers.values())
+            for start in range(0, len(listed), MAX_UPDATE_IDENTIFIERS):
+                batch = listed[start : start + MAX_UPDATE_IDENTIFIERS]
+                done, missing, refused, batch_calls = self._update_batch(batch, status, note)
+                updated += done
+                not_found.extend(missing)
+                failed.update(refused)
+                calls += batch_calls
+        return UpdateReport(updated=updated, not_found=tuple(not_found), failed=failed, calls=calls)
+
+    def _update_batch(
+        self, identifiers: list[dict[str, str]], status: str, note: str
+    ) -> tuple[int, list[str], dict[str, str], int]:
+        pending = identifiers
+        updated, calls = 0, 0
+        not_found: list[str] = []
+        failed: dict[str, str] = {}
+        for attempt in range(1, self._max_attempts + 1):
+            calls += 1
+            last_attempt = attempt == self._max_attempts
+            try:
+                response = self._client.batch_update_findings(
+                    FindingIdentifiers=pending,
+                    Workflow={"Status": status},
+                    Note={"Text": note, "UpdatedBy": NOTE_AUTHOR},
+                )
+            except ClientError as error:
+                code = str(error.response.get("Error", {}).get("Code", ""))
+                if code in ACCESS_CODES:
+                    raise self._update_access_error(code) from error
+                transient = code in THROTTLING_CODES or code in SERVER_ERROR_CODES
+                if transient and not last_attempt:
+                    self._sleep(backoff_delay(attempt))
+                    continue
+                message = str(error.response.get("Error", {}).get("Message", ""))
+                reason = f"{code or 'ClientError'}: {message or 'BatchUpdateFindings failed'}"
+                if transient:
+                    reason += f" (gave up after {attempt} attempts)"
+                failed.update({i["Id"]: reason for i in pending})
+                return updated, not_found, failed, calls
+            except BotoCoreError as error:
+                raise SecurityHubPublishError(
+                    f"Security Hub could not be reached in {self._region()}: "
+                    f"{type(error).__name__}; the workflow updates will be sent again on retry"
+                ) from error
+
+            retry: list[dict[str, str]] = []
+            unprocessed = response.get("UnprocessedFindings") or []
+            for item in unprocessed:
+                identifier = item.get("FindingIdentifier") or {}
+                finding = str(identifier.get("Id", ""))
+                code = str(item.get("ErrorCode", ""))
+                if code == "FindingNotFound":
+                    not_found.append(finding)
+                elif (is_transient_error_code(code) or code == "ConcurrentUpdateError") and (
+                    not last_attempt
+                ):
+                    retry.append({"Id": finding, "ProductArn": str(identifier.get("ProductArn"))})
+                else:
+                    suffix = f" (gave up after {attempt} attempts)" if attempt > 1 else ""
+                    message = str(item.get("ErrorMessage", ""))
+                    failed[finding] = f"{code}: {message}".strip(": ") + suffix
+            updated += len(pending) - len(unprocessed)
+            if not retry:
+                break
+            pending = retry
+            self._sleep(backoff_delay(attempt))
+        return updated, not_found, failed, calls
+
+    def _update_access_error(self, code: str) -> SecurityHubNotEnabledError:
+        return SecurityHubNotEnabledError(
+            f"Security Hub refused to update findings in {self._region()} ({code}): enable "
+            "Security Hub CSPM in this account and region, and allow "
+            "securityhub:BatchUpdateFindings on hub/default for the publishing role"
+        )
 
     def _region(self) -> str:
         meta = getattr(self._client, "meta", None)

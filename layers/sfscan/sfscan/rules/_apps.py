@@ -14,12 +14,14 @@ from typing import Any
 
 from sfscan.domain.findings import Severity
 from sfscan.domain.snapshot import Record, Snapshot
-from sfscan.rules._values import as_text, nested
+from sfscan.rules._values import as_bool, as_text, nested
 
 CONNECTED_APP = "metadata:ConnectedApp"
 CONNECTED_APPLICATION = "sobject:ConnectedApplication"
 ECA_POLICIES = "metadata:ExtlClntAppOauthConfigurablePolicies"
 ECA_APPS = "metadata:ExternalClientApplication"
+# Suffix of an ECA OAuth policy's fullName after the app's developer name ("App_oauthPlcy").
+ECA_POLICY_SUFFIX = "_oauthPlcy"
 
 # ipRelaxation (connected apps) / ipRelaxationPolicyType (ECAs), case-folded -> FAILED severity.
 _RELAXATION_SEVERITY: dict[str, Severity | None] = {
@@ -38,6 +40,8 @@ class Relaxation:
 
 
 def grade_relaxation(value: Any, absent_means_enforce: bool) -> Relaxation:
+    if value is not None and not isinstance(value, str):
+        return Relaxation(repr(value), False, None)  # an unexpected shape is not "absent"
     text = as_text(value)
     if not text and absent_means_enforce:
         return Relaxation("", True, None)
@@ -52,11 +56,17 @@ class ConnectedAppView:
     metadata: Record | None = None
     soql: Record | None = None
     unreadable: str | None = None  # why the metadata of this app could not be read
+    # Several SOQL rows share this app's name and disagree: none of them can be its own.
+    ambiguous_soql: bool = False
 
     @property
     def oauth_config(self) -> dict[str, Any] | None:
+        """The app's oauthConfig; None only when absent (not OAuth-enabled). A present value of
+        another shape (an empty element read as "") still means OAuth is enabled."""
         config = nested(self.metadata, "oauthConfig")
-        return config if isinstance(config, dict) else None
+        if config is None:
+            return None
+        return config if isinstance(config, dict) else {}
 
 
 def _api_name(label: str) -> str:
@@ -77,28 +87,71 @@ def connected_apps(snapshot: Snapshot) -> list[ConnectedAppView]:
         if full_name and full_name not in views:
             views[full_name] = ConnectedAppView(full_name, full_name, unreadable=reason)
     if snapshot.missing_reason(CONNECTED_APPLICATION) is None:
+        by_name: dict[str, list[Record]] = {}
         for record in snapshot.records(CONNECTED_APPLICATION):
-            name = as_text(record.get("Name"))
-            view = _match(views, name)
-            if view is None:
-                views[name] = ConnectedAppView(
-                    name, name, soql=record, unreadable="no readable ConnectedApp metadata"
-                )
-            elif view.soql is None:
-                view.soql = record
+            by_name.setdefault(as_text(record.get("Name")), []).append(record)
+        for name, rows in by_name.items():
+            _join_soql(views, name, rows)
     return list(views.values())
 
 
-def _match(views: dict[str, ConnectedAppView], name: str) -> ConnectedAppView | None:
-    for view in views.values():
-        if view.metadata is not None and as_text(view.metadata.get("label")) == name:
-            return view
-    return views.get(name) or views.get(_api_name(name))
+def _join_soql(views: dict[str, ConnectedAppView], name: str, rows: list[Record]) -> None:
+    """Attach the SOQL rows named ``name`` to their metadata apps.
+
+    Labels are not unique: when several rows or several apps share the name, a row can only be
+    attributed if every row says the same; each row without an app is an app of its own whose
+    metadata could not be read (never silently dropped).
+    """
+    matched = _matches(views, name)
+    values = {as_bool(row.get("OptionsAllowAdminApprovedUsersOnly")) for row in rows}
+    # One value for all of them, and a row for each app: then it is every app's value.
+    agreed = rows[0] if len(values) == 1 and len(rows) >= len(matched) else None
+    for view in matched:
+        if view.soql is not None:
+            continue
+        if len(rows) == 1 and len(matched) == 1:
+            view.soql = rows[0]
+        elif agreed is not None:
+            view.soql = agreed
+        else:
+            view.ambiguous_soql = True
+    ordered = sorted(rows, key=lambda r: as_text(r.get("Id")))
+    for row in ordered[len(matched) :]:
+        key = name if name not in views else f"{name} ({as_text(row.get('Id'))})"
+        views[key] = ConnectedAppView(
+            key,
+            name,
+            soql=row if len(matched) == 0 or agreed is not None else None,
+            unreadable="no readable ConnectedApp metadata",
+            ambiguous_soql=len(matched) > 0 and agreed is None,
+        )
+
+
+def _matches(views: dict[str, ConnectedAppView], name: str) -> list[ConnectedAppView]:
+    by_label = [
+        view
+        for view in views.values()
+        if view.metadata is not None and as_text(view.metadata.get("label")) == name
+    ]
+    if by_label:
+        return by_label
+    view = views.get(name) or views.get(_api_name(name))
+    return [view] if view is not None else []
 
 
 def eca_policy_id(policy: Record) -> str:
     """The external client app's developer name (the resource id)."""
-    return as_text(policy.get("externalClientApplication")) or as_text(policy.get("fullName"))
+    return as_text(policy.get("externalClientApplication")) or eca_name_of_policy(
+        as_text(policy.get("fullName"))
+    )
+
+
+def eca_name_of_policy(full_name: str) -> str:
+    """The app developer name in a policy fullName ("App_oauthPlcy" -> "App"), so a policy
+    that is unreadable or lacks externalClientApplication keeps its app's resource id."""
+    if full_name.endswith(ECA_POLICY_SUFFIX) and len(full_name) > len(ECA_POLICY_SUFFIX):
+        return full_name[: -len(ECA_POLICY_SUFFIX)]
+    return full_name
 
 
 def eca_labels(snapshot: Snapshot) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.snapshot import Record
 from sfscan.rules._identity import IntegrationUser
-from sfscan.rules._values import as_text
+from sfscan.rules._values import as_text, id18
 from sfscan.rules.base import Rule
 from sfscan.rules.context import EvaluationContext
 
@@ -38,7 +38,7 @@ def user_finding(
         base = user.evidence()
         user_id, username = user.id, user.username
     else:
-        user_id = as_text(user.get("Id"))
+        user_id = id18(user.get("Id"))
         username = as_text(user.get("Username")) or user_id
         base = {"username": username}
     return rule.finding(
@@ -74,4 +74,20 @@ def no_allowed_networks(rule: Rule, ctx: EvaluationContext) -> Finding:
         f"Not judged: allowed_networks is empty; list your company's network CIDRs in the "
         f"org settings so {rule.meta.id} can compare addresses against them.",
         allowed_networks=[],
+    )
+
+
+def whole_internet_networks(ctx: EvaluationContext) -> list[str]:
+    """allowed_networks entries that contain every address of their family (``/0``)."""
+    return [str(n) for n in ctx.settings.allowed_networks if n.prefixlen == 0]
+
+
+def not_a_boundary(rule: Rule, ctx: EvaluationContext, networks: list[str]) -> Finding:
+    """allowed_networks holds a /0: every address is "inside", so nothing could fail."""
+    return org_not_available(
+        rule,
+        ctx,
+        f"Not judged: allowed_networks contains {', '.join(networks)}, which is every address "
+        f"and no network boundary; list only your company's CIDRs so {rule.meta.id} can judge.",
+        allowed_networks=[str(n) for n in ctx.settings.allowed_networks],
     )

@@ -16,7 +16,7 @@ from sfscan.domain.settings import IntegrationUserSettings
 from sfscan.domain.snapshot import Record, Snapshot
 from sfscan.rules._logins import LoginView
 from sfscan.rules._permissions import API_ONLY_FIELD, EffectivePermissions
-from sfscan.rules._values import as_bool, as_text, nested
+from sfscan.rules._values import as_bool, as_text, id18, id_key, nested
 
 INTEGRATION_LICENSE = "Salesforce Integration"
 
@@ -42,7 +42,7 @@ class IntegrationUser:
 
     @property
     def id(self) -> str:
-        return as_text(self.user.get("Id"))
+        return id18(self.user.get("Id"))
 
     @property
     def username(self) -> str:
@@ -70,7 +70,11 @@ class IdentityView:
 
 
 def is_in_scope(user: Record) -> bool:
-    return as_bool(user.get("IsActive")) is True and as_text(user.get("UserType")) == "Standard"
+    return as_bool(user.get("IsActive")) is True and _is_internal(user)
+
+
+def _is_internal(user: Record) -> bool:
+    return as_text(user.get("UserType")).casefold() == "standard"
 
 
 def _run_as_usernames(snapshot: Snapshot, gaps: list[str]) -> set[str]:
@@ -103,15 +107,23 @@ def identify(
     if config.detect_by_behavior and logins is None:
         reason = snapshot.missing_reason(LOGIN_HISTORY)
         gaps.append(f"{LOGIN_HISTORY}: {reason} (behavior reason unknown)")
+    elif config.detect_by_behavior and logins is not None and logins.uncovered:
+        gaps.append(f"{logins.uncovered} (behavior reason unknown)")
     licences = {
-        as_text(r.get("Id")): as_text(r.get("Name"))
-        for r in snapshot.records("sobject:UserLicense")
+        id_key(r.get("Id")): as_text(r.get("Name")) for r in snapshot.records("sobject:UserLicense")
     }
     profile_names = {p.casefold() for p in config.profiles}
     usernames = {u.casefold() for u in config.usernames}
     excluded = {u.casefold() for u in config.exclude_usernames}
     set_names = {s.casefold() for s in config.permission_sets}
-    in_scope = tuple(u for u in snapshot.records("sobject:User") if is_in_scope(u))
+    users = snapshot.records("sobject:User")
+    in_scope = tuple(u for u in users if is_in_scope(u))
+    unknown_active = sum(1 for u in users if _is_internal(u) and as_bool(u.get("IsActive")) is None)
+    if unknown_active:
+        gaps.append(f"{unknown_active} internal user(s) have no readable IsActive")
+    if set_names and snapshot.missing_reason(PERMISSION_SET_GROUP) is not None:
+        reason = snapshot.missing_reason(PERMISSION_SET_GROUP)
+        gaps.append(f"{PERMISSION_SET_GROUP}: {reason} (configured group names unknown)")
     if any(not as_text(u.get("Id")) for u in in_scope):
         gaps.append("some active users have no Id and cannot be judged")
         in_scope = tuple(u for u in in_scope if as_text(u.get("Id")))
@@ -125,7 +137,7 @@ def identify(
         profile = perms.profile or {}
         api_only = perms.has(API_ONLY_FIELD)
         reasons = []
-        if licences.get(as_text(profile.get("UserLicenseId"))) == INTEGRATION_LICENSE:
+        if licences.get(id_key(profile.get("UserLicenseId"))) == INTEGRATION_LICENSE:
             reasons.append("license")
         if as_text(profile.get("Name")).casefold() in profile_names:
             reasons.append("profile")

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sfscan.domain.snapshot import Record
-from sfscan.rules._values import as_text, iso, parse_time
+from sfscan.rules._values import as_text, id_key, iso, parse_time
 
 
 class LoginKind(StrEnum):
@@ -98,9 +98,12 @@ class LoginView:
     window_start: datetime
     window_end: datetime
     undated_rows: int  # successful API/UI rows the window test could not place
+    # Why the rows cannot cover the whole window (the collector read a shorter one), else None:
+    # an absent login then proves nothing, so the rules must not pass on it.
+    uncovered: str | None = None
 
     def of(self, user_id: str) -> UserLogins:
-        return self.by_user.get(user_id) or UserLogins()
+        return self.by_user.get(id_key(user_id)) or UserLogins()
 
     def window_evidence(self) -> dict[str, str]:
         return {"from": iso(self.window_start), "to": iso(self.window_end)}
@@ -108,21 +111,38 @@ class LoginView:
 
 def _row_count(row: Record) -> int:
     count = row.get("count")
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count.strip())
     if isinstance(count, int) and not isinstance(count, bool) and count > 0:
         return count
     return 1  # a raw row, or an unreadable count: at least the one login the row records
 
 
-def aggregate_logins(rows: Iterable[Record], now: datetime, lookback_days: int) -> LoginView:
-    """Successful API/UI logins per user with ``now - lookback < LoginTime <= now``."""
+def aggregate_logins(
+    rows: Iterable[Record],
+    now: datetime,
+    lookback_days: int,
+    collected_from: datetime | None = None,
+) -> LoginView:
+    """Successful API/UI logins per user with ``now - lookback < LoginTime <= now``.
+
+    ``collected_from`` is the start of the window the collector read (snapshot ``collection``),
+    when known; a later start than the rules' window means older logins were never read.
+    """
     start = now - timedelta(days=lookback_days)
+    uncovered = None
+    if collected_from is not None and collected_from > start:
+        uncovered = (
+            f"LoginHistory was collected only from {iso(collected_from)}, not from {iso(start)} "
+            f"({lookback_days} days); collect again with lookback_days={lookback_days}"
+        )
     by_user: dict[str, UserLogins] = {}
     undated = 0
     for row in rows:
-        if as_text(row.get("Status")) != "Success":
+        if as_text(row.get("Status")).casefold() != "success":
             continue
         kind = classify_login_type(row.get("LoginType"))
-        user_id = as_text(row.get("UserId"))
+        user_id = id_key(row.get("UserId"))
         if kind is LoginKind.OTHER or not user_id:
             continue
         logins = by_user.setdefault(user_id, UserLogins())
@@ -139,4 +159,4 @@ def aggregate_logins(rows: Iterable[Record], now: datetime, lookback_days: int) 
         else:
             login_type = as_text(row.get("LoginType"))
             logins.ui_by_type.setdefault(login_type, Usage()).add(_row_count(row), when, source_ip)
-    return LoginView(by_user, start, now, undated)
+    return LoginView(by_user, start, now, undated, uncovered)

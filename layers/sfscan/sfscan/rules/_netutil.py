@@ -17,13 +17,20 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_ip(value: Any) -> IPAddress | None:
-    """The address in ``value``, or None when it is not a single IPv4/IPv6 address."""
+    """The address in ``value``, or None when it is not a single IPv4/IPv6 address.
+
+    An IPv4-mapped IPv6 address (``::ffff:203.0.113.5``) is the IPv4 client behind it, so it is
+    returned as that IPv4 address and compared with the IPv4 networks.
+    """
     if not isinstance(value, str):
         return None
     try:
-        return ipaddress.ip_address(value.strip())
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,32 @@ Anything that cannot be resolved is reported as ``unresolved`` so a rule never p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sfscan.domain.snapshot import Record
-from sfscan.rules._values import as_bool, as_text, parse_time
+from sfscan.rules._values import as_bool, as_text, id_key, parse_time
 
 API_ONLY_FIELD = "PermissionsApiUserOnly"
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A bare date ends somewhere between UTC+14 and UTC-12 (the org's time zone is not collected).
+_EARLIEST_ZONE, _LATEST_ZONE = timedelta(hours=14), timedelta(hours=12)
+
+
+def expiry_bounds(value: object) -> tuple[datetime, datetime] | None:
+    """(earliest, latest) moment an ExpirationDate may mean; None when unreadable.
+
+    A date-time is one moment. A bare date (``2026-11-28``) is a day in the org's time zone,
+    which the snapshot does not hold: it lies between the day's start at UTC+14 and its end at
+    UTC-12, and between those the assignment may or may not have expired.
+    """
+    moment = parse_time(value)
+    if moment is None:
+        return None
+    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        return moment - _EARLIEST_ZONE, moment + timedelta(days=1) + _LATEST_ZONE
+    return moment, moment
 
 
 @dataclass(frozen=True)
@@ -64,24 +83,24 @@ class EffectivePermissions:
         now: datetime,
     ) -> None:
         self._now = now
-        self._profiles = {as_text(p.get("Id")): p for p in profiles}
-        self._sets = {as_text(ps.get("Id")): ps for ps in permission_sets}
+        self._profiles = {id_key(p.get("Id")): p for p in profiles}
+        self._sets = {id_key(ps.get("Id")): ps for ps in permission_sets}
         self._aggregate_by_group = {
-            as_text(ps.get("PermissionSetGroupId")): ps
+            id_key(ps.get("PermissionSetGroupId")): ps
             for ps in permission_sets
             if as_text(ps.get("PermissionSetGroupId"))
         }
-        self._groups = {as_text(g.get("Id")): g for g in groups}
+        self._groups = {id_key(g.get("Id")): g for g in groups}
         self._assignments: dict[str, list[Record]] = {}
         for row in assignments:
-            self._assignments.setdefault(as_text(row.get("AssigneeId")), []).append(row)
+            self._assignments.setdefault(id_key(row.get("AssigneeId")), []).append(row)
         self._cache: dict[str, UserPermissions] = {}
 
     def profile(self, profile_id: str) -> Record | None:
-        return self._profiles.get(profile_id)
+        return self._profiles.get(id_key(profile_id))
 
     def of(self, user: Record) -> UserPermissions:
-        user_id = as_text(user.get("Id"))
+        user_id = id_key(user.get("Id"))
         if user_id not in self._cache:
             self._cache[user_id] = self._resolve(user, user_id)
         return self._cache[user_id]
@@ -89,7 +108,7 @@ class EffectivePermissions:
     def _resolve(self, user: Record, user_id: str) -> UserPermissions:
         unresolved: list[str] = []
         grants: list[Grant] = []
-        profile = self._profiles.get(as_text(user.get("ProfileId")))
+        profile = self._profiles.get(id_key(user.get("ProfileId")))
         if profile is None:
             unresolved.append(f"profile {user.get('ProfileId')!r} is not in the snapshot")
         else:
@@ -100,11 +119,18 @@ class EffectivePermissions:
                 continue
             expires_raw = row.get("ExpirationDate")
             if expires_raw not in (None, ""):
-                expires = parse_time(expires_raw)
-                if expires is None:
+                bounds = expiry_bounds(expires_raw)
+                if bounds is None:
                     unresolved.append(f"assignment {row.get('Id')!r} has unreadable ExpirationDate")
                     continue
-                if expires <= self._now:
+                earliest, latest = bounds
+                if latest <= self._now:
+                    continue  # expired whatever the org's time zone
+                if earliest <= self._now:
+                    unresolved.append(
+                        f"assignment {row.get('Id')!r} expires on {expires_raw!r}, which may have "
+                        "passed in the org's time zone"
+                    )
                     continue
             grant = self._grant_of(row)
             if grant is None:
@@ -116,18 +142,18 @@ class EffectivePermissions:
         return UserPermissions(profile, tuple(grants), tuple(unresolved))
 
     def _grant_of(self, assignment: Record) -> Grant | None:
-        group_id = as_text(assignment.get("PermissionSetGroupId"))
+        group_id = id_key(assignment.get("PermissionSetGroupId"))
         ps = self._aggregate_by_group.get(group_id) if group_id else None
         if ps is None:
-            ps = self._sets.get(as_text(assignment.get("PermissionSetId")))
+            ps = self._sets.get(id_key(assignment.get("PermissionSetId")))
         if ps is None:
             return None
         names = {as_text(ps.get("Name")), as_text(ps.get("Label"))} - {""}
         if as_bool(ps.get("IsOwnedByProfile")) is True:
-            owner = self._profiles.get(as_text(ps.get("ProfileId")))
+            owner = self._profiles.get(id_key(ps.get("ProfileId")))
             name = as_text(owner.get("Name")) if owner else as_text(ps.get("Name"))
             return Grant(f"profile '{name}'", ps, frozenset())
-        aggregate_of = as_text(ps.get("PermissionSetGroupId"))
+        aggregate_of = id_key(ps.get("PermissionSetGroupId"))
         if aggregate_of:
             group = self._groups.get(aggregate_of)
             label = as_text(ps.get("Name"))

@@ -7,8 +7,12 @@ Each helper returns None for "absent or unreadable" so the caller decides NOT_AV
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+_SF_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
 def as_bool(value: Any) -> bool | None:
@@ -25,6 +29,28 @@ def as_bool(value: Any) -> bool | None:
 def as_text(value: Any) -> str:
     """A stripped string, or "" for None and non-strings."""
     return value.strip() if isinstance(value, str) else ""
+
+
+def id_key(value: Any) -> str:
+    """The join key of a Salesforce id: its case-sensitive 15-character form.
+
+    REST gives 18-character ids; reports, exports and some APIs give the 15-character form.
+    Both name the same record, so every lookup between records goes through this key.
+    """
+    text = as_text(value)
+    return text[:15] if _SF_ID.fullmatch(text) else text
+
+
+def id18(value: Any) -> str:
+    """The 18-character form of a Salesforce id (resource ids); other text is returned as is."""
+    text = as_text(value)
+    if len(text) != 15 or not _SF_ID.fullmatch(text):
+        return text
+    suffix = ""
+    for chunk in (text[0:5], text[5:10], text[10:15]):
+        bits = sum(1 << i for i, char in enumerate(chunk) if "A" <= char <= "Z")
+        suffix += _ID_SUFFIX[bits]
+    return text + suffix
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -17,7 +17,7 @@ from sfscan.rules._identity import LOGIN_HISTORY, PERMISSION_SET_GROUP, Identity
 from sfscan.rules._logins import LoginView, aggregate_logins
 from sfscan.rules._netutil import NetworkUnion
 from sfscan.rules._permissions import EffectivePermissions
-from sfscan.rules._values import as_text
+from sfscan.rules._values import id_key, nested, parse_time
 
 
 @dataclass
@@ -68,7 +68,10 @@ class EvaluationContext:
         rows = self.optional_records(LOGIN_HISTORY)
         if rows is None:
             return None
-        return aggregate_logins(rows, self.now, self.settings.lookback_days)
+        collected_from = parse_time(
+            nested(self.snapshot.collection, "login_history_window", "from")
+        )
+        return aggregate_logins(rows, self.now, self.settings.lookback_days, collected_from)
 
     @cached_property
     def identity(self) -> IdentityView:
@@ -80,8 +83,12 @@ class EvaluationContext:
     def ip_ranges_by_profile(self) -> dict[str, list[Record]]:
         out: dict[str, list[Record]] = {}
         for row in self.snapshot.records("sobject:LoginIpRange"):
-            out.setdefault(as_text(row.get("ProfileId")), []).append(row)
+            out.setdefault(id_key(row.get("ProfileId")), []).append(row)
         return out
+
+    def ip_ranges_of(self, profile_id: str) -> list[Record]:
+        """The Login IP Ranges of a profile, whichever id form (15/18 characters) names it."""
+        return self.ip_ranges_by_profile.get(id_key(profile_id), [])
 
     @cached_property
     def allowed_networks(self) -> NetworkUnion:

@@ -43,6 +43,9 @@ META = RuleMeta(
 
 
 def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
+    if (reason := ctx.snapshot.missing_reason(CONNECTED_APPLICATION)) is not None:
+        # Apps only SOQL sees (metadata not listed) cannot be judged NOT_AVAILABLE this time.
+        ctx.note_incomplete(META.id, f"{CONNECTED_APPLICATION}: {reason}")
     findings = []
     for app in connected_apps(ctx.snapshot):
         if not app.resource_id:

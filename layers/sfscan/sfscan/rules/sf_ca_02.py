@@ -9,6 +9,7 @@ from sfscan.rules._apps import (
     ECA_APPS,
     ECA_POLICIES,
     eca_labels,
+    eca_name_of_policy,
     eca_policy_id,
     grade_relaxation,
     unreadable_items,
@@ -72,8 +73,10 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
         findings.append(_finding(ctx, app_id, name, status, detail, relax.value, severity))
     for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
         ctx.note_incomplete(META.id, f"external client app policy {full_name}: {reason}")
+        app_id = eca_name_of_policy(full_name)
+        name = labels.get(app_id) or app_id
         detail = f"Could not read the OAuth policies {full_name}; check the app by hand."
-        findings.append(_finding(ctx, full_name, full_name, Status.NOT_AVAILABLE, detail, None))
+        findings.append(_finding(ctx, app_id, name, Status.NOT_AVAILABLE, detail, None))
     return findings
 
 

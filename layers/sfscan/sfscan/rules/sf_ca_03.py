@@ -13,6 +13,7 @@ from sfscan.rules._apps import (
     ConnectedAppView,
     connected_apps,
     eca_labels,
+    eca_name_of_policy,
     eca_policy_id,
     unreadable_items,
 )
@@ -61,6 +62,13 @@ def _connected_app(ctx: EvaluationContext, app: ConnectedAppView) -> Finding | N
     if False in (soql, meta):
         status = Status.FAILED
         detail = f"Any user may authorize connected app {app.name}: make it admin-approved only."
+    elif app.ambiguous_soql:
+        status = Status.NOT_AVAILABLE
+        detail = (
+            f"Several connected apps are named {app.name} and disagree on who may authorize "
+            "them; check each by hand."
+        )
+        ctx.note_incomplete(META.id, f"connected app {app.resource_id}: ambiguous name")
     elif True in (soql, meta):
         status = Status.PASSED
         detail = f"Connected app {app.name} allows only admin-approved users."
@@ -119,7 +127,8 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             findings.append(_eca(ctx, app_id, labels.get(app_id) or app_id, policy))
         for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
             ctx.note_incomplete(META.id, f"external client app policy {full_name}: {reason}")
-            findings.append(_eca(ctx, full_name, full_name, ""))
+            app_id = eca_name_of_policy(full_name)
+            findings.append(_eca(ctx, app_id, labels.get(app_id) or app_id, ""))
     return findings
 
 

@@ -42,7 +42,7 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     for iu in ctx.identity.integration_users:
         profile = ctx.permissions.profile(iu.profile_id)
         profile_name = as_text(profile.get("Name")) if profile else iu.profile_id
-        ranges = ctx.ip_ranges_by_profile.get(iu.profile_id, [])
+        ranges = ctx.ip_ranges_of(iu.profile_id)
         evidence = {
             "profile": profile_name,
             "login_ip_ranges": [f"{r.get('StartAddress')}-{r.get('EndAddress')}" for r in ranges],

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
-from sfscan.rules._findings import HELP_LOGIN_IP_RANGES, no_allowed_networks, user_finding
+from sfscan.rules._findings import (
+    HELP_LOGIN_IP_RANGES,
+    no_allowed_networks,
+    not_a_boundary,
+    user_finding,
+    whole_internet_networks,
+)
 from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS
 from sfscan.rules._netutil import AddressRange
 from sfscan.rules._values import as_text
@@ -40,11 +46,13 @@ META = RuleMeta(
 def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     if not ctx.settings.allowed_networks:
         return [no_allowed_networks(RULE, ctx)]
+    if everything := whole_internet_networks(ctx):
+        return [not_a_boundary(RULE, ctx, everything)]
     ctx.note_identity_gaps(META.id)
     networks = [str(n) for n in ctx.settings.allowed_networks]
     findings = []
     for iu in ctx.identity.integration_users:
-        rows = ctx.ip_ranges_by_profile.get(iu.profile_id, [])
+        rows = ctx.ip_ranges_of(iu.profile_id)
         if not rows:
             continue  # SF-IU-02 reports a profile without ranges
         ranges = [AddressRange.parse(r.get("StartAddress"), r.get("EndAddress")) for r in rows]

@@ -43,6 +43,8 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
         return [org_not_available(RULE, ctx, "Not judged: LoginHistory was not read.")]
     if logins.undated_rows:
         ctx.note_incomplete(META.id, f"{logins.undated_rows} login rows had no readable LoginTime")
+    if logins.uncovered:
+        ctx.note_incomplete(META.id, logins.uncovered)
     findings = []
     for iu in ctx.identity.integration_users:
         seen = logins.of(iu.id)
@@ -57,6 +59,13 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             detail = (
                 f"Integration user {iu.username} logged in to the Salesforce UI in the look-back "
                 "window: find out who logged in and make the user API Only."
+            )
+        elif logins.uncovered:
+            status = Status.NOT_AVAILABLE
+            evidence["uncovered"] = logins.uncovered
+            detail = (
+                f"Could not tell whether {iu.username} logged in to the UI in the whole look-back "
+                "window: the snapshot's Login History covers a shorter window; collect again."
             )
         elif seen.undated_rows:
             status = Status.NOT_AVAILABLE

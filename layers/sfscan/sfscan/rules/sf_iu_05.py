@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
 from sfscan.rules._findings import HELP_INTEGRATION_USER, user_finding
 from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS
-from sfscan.rules._values import as_text
+from sfscan.rules._values import as_text, id18, id_key
 from sfscan.rules.base import Rule, RuleMeta
 from sfscan.rules.context import EvaluationContext
 
@@ -44,15 +44,15 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     integration_ids = set(ctx.identity.by_id())
     people_by_profile: dict[str, list[str]] = {}
     for user in ctx.identity.in_scope:
-        if as_text(user.get("Id")) not in integration_ids:
-            people_by_profile.setdefault(as_text(user.get("ProfileId")), []).append(
+        if id18(user.get("Id")) not in integration_ids:
+            people_by_profile.setdefault(id_key(user.get("ProfileId")), []).append(
                 as_text(user.get("Username"))
             )
     findings = []
     for iu in ctx.identity.integration_users:
         profile = ctx.permissions.profile(iu.profile_id) or {}
         name = as_text(profile.get("Name")) or iu.profile_id
-        sharers = sorted(people_by_profile.get(iu.profile_id, [])) if iu.profile_id else []
+        sharers = sorted(people_by_profile.get(id_key(iu.profile_id), [])) if iu.profile_id else []
         evidence = {
             "profile": name,
             "shared_with_count": len(sharers),

@@ -58,13 +58,17 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
         perms = ctx.permissions.of(iu.user)
         held = {wanted[f]: perms.sources_of(f) for f in described if perms.sources_of(f)}
         evidence = {"permissions": held, "checked": [wanted[f] for f in described]}
+        # A grant whose record lacks a checked field may hold it: absent is not false.
+        unread = sorted({g.source for g in perms.grants for f in described if f not in g.record})
         if held:
             status = Status.FAILED
             where = "; ".join(f"{p} from {', '.join(src)}" for p, src in sorted(held.items()))
             detail = f"Integration user {iu.username} holds {where}: remove these permissions."
-        elif perms.unresolved:
+        elif perms.unresolved or unread:
             status = Status.NOT_AVAILABLE
-            evidence["unresolved"] = list(perms.unresolved)
+            evidence["unresolved"] = list(perms.unresolved) + [
+                f"{source} carries no value for some checked permission" for source in unread
+            ]
             detail = (
                 f"Could not read all permissions of integration user {iu.username}; check its "
                 "profile and permission set assignments."

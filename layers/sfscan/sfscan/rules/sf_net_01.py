@@ -10,12 +10,14 @@ from sfscan.domain.snapshot import Record
 from sfscan.rules._findings import (
     HELP_LOGIN_IP_RANGES,
     no_allowed_networks,
+    not_a_boundary,
     org_not_available,
     user_finding,
+    whole_internet_networks,
 )
 from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS, LOGIN_HISTORY
 from sfscan.rules._netutil import parse_ip
-from sfscan.rules._values import as_text
+from sfscan.rules._values import as_text, id18
 from sfscan.rules.base import Rule, RuleMeta
 from sfscan.rules.context import EvaluationContext
 
@@ -50,9 +52,7 @@ def _users_in_scope(ctx: EvaluationContext) -> list[tuple[Record, dict[str, Any]
     """(user, extra evidence) for each user whose API logins this rule judges."""
     if ctx.settings.outside_login_scope == "all":
         reasons = {iu.id: list(iu.reasons) for iu in ctx.identity.integration_users}
-        return [
-            (u, {"reasons": reasons.get(as_text(u.get("Id")), [])}) for u in ctx.identity.in_scope
-        ]
+        return [(u, {"reasons": reasons.get(id18(u.get("Id")), [])}) for u in ctx.identity.in_scope]
     ctx.note_identity_gaps(META.id)
     return [(iu.user, {"reasons": list(iu.reasons)}) for iu in ctx.identity.integration_users]
 
@@ -60,11 +60,15 @@ def _users_in_scope(ctx: EvaluationContext) -> list[tuple[Record, dict[str, Any]
 def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     if not ctx.settings.allowed_networks:
         return [no_allowed_networks(RULE, ctx)]
+    if everything := whole_internet_networks(ctx):
+        return [not_a_boundary(RULE, ctx, everything)]
     logins = ctx.logins
     if logins is None:  # only when called without the engine, which checks META.needs
         return [org_not_available(RULE, ctx, "Not judged: LoginHistory was not read.")]
     if logins.undated_rows:
         ctx.note_incomplete(META.id, f"{logins.undated_rows} login rows had no readable LoginTime")
+    if logins.uncovered:
+        ctx.note_incomplete(META.id, logins.uncovered)
     findings = []
     for user, extra in _users_in_scope(ctx):
         seen = logins.of(as_text(user.get("Id")))
@@ -93,6 +97,13 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             detail = (
                 f"User {name} made API logins from IP addresses outside allowed_networks: "
                 "confirm them or revoke its tokens and credentials."
+            )
+        elif logins.uncovered:
+            status = Status.NOT_AVAILABLE
+            evidence["uncovered"] = logins.uncovered
+            detail = (
+                f"Could not judge every API login of {name} in the look-back window: the "
+                "snapshot's Login History covers a shorter window; collect again."
             )
         elif unreadable:
             status = Status.NOT_AVAILABLE

@@ -69,16 +69,17 @@ class FindingsStore:
         return out
 
     def changed_in_scan(self, org_name: str, scan_id: str) -> list[TrackedFinding]:
-        """Findings this scan opened or resolved."""
+        """Findings this scan opened or resolved, or whose suppression it changed."""
         return [
             it.item_to_tracked(i)
             for i in self._query_findings(
                 org_name,
-                "scan_id = :scan AND #tr IN (:opened, :resolved)",
+                "scan_id = :scan AND (#tr IN (:opened, :resolved) OR suppression_changed = :true)",
                 {
                     ":scan": scan_id,
                     ":opened": Transition.OPENED.value,
                     ":resolved": Transition.RESOLVED.value,
+                    ":true": True,
                 },
             )
         ]

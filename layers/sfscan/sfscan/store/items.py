@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sfscan.domain.findings import Finding
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 
 ORG_PREFIX = "ORG#"
 FINDING_PREFIX = "FINDING#"
@@ -88,13 +88,34 @@ def tracked_to_item(org_name: str, tracked: TrackedFinding) -> Item:
     }
     if tracked.resolved_at is not None:
         item["resolved_at"] = iso(tracked.resolved_at)
+    if tracked.accepted_risk is not None:
+        risk = tracked.accepted_risk
+        item["accepted_risk"] = {
+            "reason": risk.reason,
+            "expires": iso(risk.expires) if risk.expires else "",
+        }
+    if tracked.suppression_changed:
+        item["suppression_changed"] = True
     return item
+
+
+def _accepted_risk(item: Item, finding: Finding) -> AcceptedRisk | None:
+    stored = item.get("accepted_risk")
+    if isinstance(stored, dict):
+        expires = stored.get("expires")
+        return AcceptedRisk(reason=str(stored.get("reason", "")), expires=_opt_time(expires))
+    if "accepted_risk" not in item and finding.suppressed:
+        # Written before accepted risks were stored: the finding's own flag says it was covered,
+        # so the next scan does not take it for a new suppression and override a person's work.
+        return AcceptedRisk(reason="")
+    return None
 
 
 def item_to_tracked(item: Item) -> TrackedFinding:
     resolved = item.get("resolved_at")
+    finding = Finding.from_dict(json.loads(item["finding"]))
     return TrackedFinding(
-        finding=Finding.from_dict(json.loads(item["finding"])),
+        finding=finding,
         open=bool(item["open"]),
         first_seen=parse_iso(item["first_seen"]),
         last_seen=parse_iso(item["last_seen"]),
@@ -102,6 +123,8 @@ def item_to_tracked(item: Item) -> TrackedFinding:
         transition=Transition(item["transition"]),
         scan_id=item["scan_id"],
         resolved_at=parse_iso(resolved) if resolved else None,
+        accepted_risk=_accepted_risk(item, finding),
+        suppression_changed=bool(item.get("suppression_changed", False)),
     )
 
 

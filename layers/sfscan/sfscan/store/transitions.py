@@ -16,6 +16,14 @@ Rules (the TrackedFinding docstring, CONTROL.md and the pipeline issue):
 A suppressed FAILED finding opens like any other; it is the notifier that stays silent about
 suppressed findings, and Security Hub still receives it (workflow SUPPRESSED).
 
+Suppression changes (for Security Hub's workflow, which a re-import cannot change): a FAILED
+judgement sets ``accepted_risk`` to the suppression covering it (None when not suppressed); other
+statuses keep the previous one, so a NOT_AVAILABLE scan neither suppresses nor un-suppresses.
+``suppression_changed`` is set when a FAILED judgement's suppression differs from the stored one
+and the key was a violation before (open, or resolved earlier): only then does Security Hub hold
+a finding whose workflow no longer matches. A violation seen for the first time is created with
+the right workflow by the import itself.
+
 Idempotency: an item already written by this scan (same ``scan_id``) is not recomputed, so
 re-processing the same (scan, org) after a partial write keeps the first, correct transitions and
 writes nothing new for those items.
@@ -28,7 +36,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sfscan.domain.findings import Finding, Status
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
+from sfscan.domain.settings import Suppression
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class ScanOutcome:
         return tuple(t for t in self._all if t.transition is Transition.RESOLVED)
 
     @property
+    def suppression_changed(self) -> tuple[TrackedFinding, ...]:
+        return tuple(t for t in self._all if t.suppression_changed)
+
+    @property
     def _all(self) -> tuple[TrackedFinding, ...]:
         return self.writes + self.already_applied
 
@@ -57,10 +70,16 @@ def track(
     *,
     scan_id: str,
     scanned_at: datetime,
+    risk: AcceptedRisk | None = None,
 ) -> TrackedFinding:
-    """The new stored state of one key judged by this scan."""
+    """The new stored state of one key judged by this scan.
+
+    ``risk`` is the suppression entry covering ``current`` when it is suppressed (its reason and
+    expiry go to Security Hub); a suppressed finding without one is still tracked as suppressed.
+    """
     was_open = previous is not None and previous.open
     status = current.status
+    accepted_risk, suppression_changed = _suppression(previous, current, risk)
     if status is Status.FAILED:
         reopened_after_suppression = (
             previous is not None
@@ -88,6 +107,7 @@ def track(
             status_changed_at=scanned_at,
             transition=transition,
             scan_id=scan_id,
+            accepted_risk=accepted_risk,
         )
     status_changed = previous.finding.status is not status
     resolved_at: datetime | None
@@ -106,7 +126,21 @@ def track(
         transition=transition,
         scan_id=scan_id,
         resolved_at=resolved_at,
+        accepted_risk=accepted_risk,
+        suppression_changed=suppression_changed,
     )
+
+
+def _suppression(
+    previous: TrackedFinding | None, current: Finding, risk: AcceptedRisk | None
+) -> tuple[AcceptedRisk | None, bool]:
+    """(the accepted risk to store, whether this scan changed a known violation's suppression)."""
+    before = previous.accepted_risk if previous is not None else None
+    if current.status is not Status.FAILED:
+        return before, False
+    now = (risk or AcceptedRisk(reason="")) if current.suppressed else None
+    was_violation = previous is not None and (previous.open or previous.resolved_at is not None)
+    return now, was_violation and (now is None) != (before is None)
 
 
 def resolve_missing(
@@ -119,6 +153,7 @@ def resolve_missing(
         transition=Transition.RESOLVED,
         scan_id=scan_id,
         resolved_at=scanned_at,
+        suppression_changed=False,
     )
 
 
@@ -130,11 +165,14 @@ def apply_scan(
     scanned_at: datetime,
     incomplete_rules: Iterable[str],
     scan_complete: bool,
+    suppressions: Iterable[Suppression] = (),
 ) -> ScanOutcome:
     """Decide the new state of every key this scan touches.
 
-    ``previous`` maps ``Finding.key`` to the stored state before this scan.
+    ``previous`` maps ``Finding.key`` to the stored state before this scan; ``suppressions`` are
+    the org's settings entries the engine applied (their reason and expiry are kept).
     """
+    entries = tuple(suppressions)
     incomplete = set(incomplete_rules)
     writes: list[TrackedFinding] = []
     already: list[TrackedFinding] = []
@@ -148,7 +186,8 @@ def apply_scan(
         if before is not None and before.scan_id == scan_id:
             already.append(before)
             continue
-        writes.append(track(before, finding, scan_id=scan_id, scanned_at=scanned_at))
+        risk = _accepted_risk(entries, finding, scanned_at) if finding.suppressed else None
+        writes.append(track(before, finding, scan_id=scan_id, scanned_at=scanned_at, risk=risk))
     for key, before in previous.items():
         if key in seen:
             continue
@@ -158,3 +197,17 @@ def apply_scan(
         if before.open and scan_complete and before.finding.rule_id not in incomplete:
             writes.append(resolve_missing(before, scan_id=scan_id, scanned_at=scanned_at))
     return ScanOutcome(writes=tuple(writes), already_applied=tuple(already))
+
+
+def _accepted_risk(
+    entries: tuple[Suppression, ...], finding: Finding, when: datetime
+) -> AcceptedRisk | None:
+    """The entry the engine matched (the first active one, as Settings.active_suppression)."""
+    for entry in entries:
+        if (
+            entry.rule_id == finding.rule_id
+            and entry.resource_id == finding.resource_id
+            and entry.active_at(when)
+        ):
+            return AcceptedRisk(reason=entry.reason, expires=entry.expires)
+    return None
