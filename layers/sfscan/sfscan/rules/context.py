@@ -100,3 +100,15 @@ class EvaluationContext:
             self.note_incomplete(
                 rule_id, "integration users identified with gaps: " + "; ".join(self.identity.gaps)
             )
+
+    def logins_for(self, rule_id: str) -> LoginView | None:
+        """The login view for a rule that judges logins, marking the rule incomplete when some
+        rows could not be placed in the window or the window was not fully collected."""
+        logins = self.logins
+        if logins is not None and logins.undated_rows:
+            self.note_incomplete(
+                rule_id, f"{logins.undated_rows} login rows had no readable LoginTime"
+            )
+        if logins is not None and logins.uncovered:
+            self.note_incomplete(rule_id, logins.uncovered)
+        return logins

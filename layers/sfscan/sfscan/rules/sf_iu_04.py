@@ -38,13 +38,9 @@ META = RuleMeta(
 
 def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
     ctx.note_identity_gaps(META.id)
-    logins = ctx.logins
+    logins = ctx.logins_for(META.id)
     if logins is None:  # only when called without the engine, which checks META.needs
         return [org_not_available(RULE, ctx, "Not judged: LoginHistory was not read.")]
-    if logins.undated_rows:
-        ctx.note_incomplete(META.id, f"{logins.undated_rows} login rows had no readable LoginTime")
-    if logins.uncovered:
-        ctx.note_incomplete(META.id, logins.uncovered)
     findings = []
     for iu in ctx.identity.integration_users:
         seen = logins.of(iu.id)

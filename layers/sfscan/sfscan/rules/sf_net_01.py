@@ -62,13 +62,9 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
         return [no_allowed_networks(RULE, ctx)]
     if everything := whole_internet_networks(ctx):
         return [not_a_boundary(RULE, ctx, everything)]
-    logins = ctx.logins
+    logins = ctx.logins_for(META.id)
     if logins is None:  # only when called without the engine, which checks META.needs
         return [org_not_available(RULE, ctx, "Not judged: LoginHistory was not read.")]
-    if logins.undated_rows:
-        ctx.note_incomplete(META.id, f"{logins.undated_rows} login rows had no readable LoginTime")
-    if logins.uncovered:
-        ctx.note_incomplete(META.id, logins.uncovered)
     findings = []
     for user, extra in _users_in_scope(ctx):
         seen = logins.of(as_text(user.get("Id")))
