@@ -407,3 +407,27 @@ def test_help_documents_formats_exit_codes_and_examples(
     for text in ("--snapshot", "--settings", "--fail-on", "--output", "--aws-account-id", "csv"):
         assert text in out
     assert "exit codes:" in out and "examples:" in out and "none" in out
+
+
+# -- --status ------------------------------------------------------------------------------------
+
+
+def test_status_filter_reports_only_those_findings_but_keeps_the_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Only PASSED findings are shown, yet the demo org's FAILED ones still decide the exit code.
+    assert demo("--format", "json", "--status", "passed") == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["findings"] and {f["status"] for f in data["findings"]} == {"PASSED"}
+    assert data["summary"]["total"] == len(data["findings"]) < _demo_total()
+
+
+def test_status_filter_accepts_a_list_in_any_case(capsys: pytest.CaptureFixture[str]) -> None:
+    demo("--format", "csv", "--status", "Failed, NOT_AVAILABLE", "--fail-on", "none")
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {r["status"] for r in rows} == {"FAILED", "NOT_AVAILABLE"}
+
+
+def test_unknown_status_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo("--status", "broken") == 2
+    assert "--status" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sfscan.cli import live
 from sfscan.cli.exit_codes import OK, VIOLATIONS
 from sfscan.cli.files import write_atomically
 from sfscan.domain.errors import InputError
-from sfscan.domain.findings import Severity
+from sfscan.domain.findings import Severity, Status
 from sfscan.domain.settings import Settings, load_settings
 from sfscan.domain.snapshot import Snapshot, load_snapshot
 from sfscan.engine import ScanResult, evaluate
@@ -64,6 +65,7 @@ examples:
   sfscan scan --snapshot acme.json --format json --output findings.json
   sfscan scan --snapshot acme.json --format csv --fail-on none > findings.csv
   sfscan scan --snapshot acme.json --fail-on critical
+  sfscan scan --snapshot acme.json --status failed,not_available   # hide what passed
   sfscan scan --snapshot acme.json --format asff --aws-account-id 123456789012 \\
       --region eu-west-1 --output asff.json
 """
@@ -98,6 +100,12 @@ def register(sub: Any) -> None:
         f"{DEFAULT_FAIL_ON}; 'none' never fails)",
     )
     p.add_argument(
+        "--status",
+        metavar="STATUS[,STATUS]",
+        help="report only findings with these statuses, e.g. failed,not_available (default: "
+        "all); the exit code still considers every finding",
+    )
+    p.add_argument(
         "--output",
         metavar="FILE",
         help="write the report to FILE (atomically) instead of stdout",
@@ -124,6 +132,18 @@ def parse_fail_on(value: str) -> Severity | None:
         raise InputError(
             f"--fail-on: {value!r} is not a severity; use one of {allowed} or none"
         ) from None
+
+
+def parse_statuses(value: str | None) -> frozenset[Status] | None:
+    """The statuses to report, or None for all."""
+    if value is None:
+        return None
+    names = [part.strip().upper() for part in value.split(",") if part.strip()]
+    try:
+        return frozenset(Status(name) for name in names) or None
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise InputError(f"--status: {value!r} names an unknown status; use {allowed}") from None
 
 
 def exit_code(result: ScanResult, threshold: Severity | None) -> int:
@@ -191,13 +211,17 @@ def render(result: ScanResult, args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     threshold = parse_fail_on(args.fail_on)
+    statuses = parse_statuses(args.status)
     _check_asff_flags(args)
     snapshot, settings = _load_inputs(args)
     result = evaluate(snapshot, settings)
-    text = render(result, args)
+    shown = result
+    if statuses is not None:
+        shown = replace(result, findings=tuple(f for f in result.findings if f.status in statuses))
+    text = render(shown, args)
     if args.output:
         write_atomically(Path(args.output), text, flag="--output")
-        print(f"sfscan: wrote {len(result.findings)} findings to {args.output}", file=sys.stderr)
+        print(f"sfscan: wrote {len(shown.findings)} findings to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
