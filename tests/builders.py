@@ -43,6 +43,24 @@ METADATA_KEYS = (
     "ExtlClntAppOauthConfigurablePolicies",
     "SecuritySettings",
 )
+# The fields every finding carries (CONTROL.md), restated here so tests check the contract.
+CONTROL_FINDING_FIELDS = frozenset(
+    {
+        "rule_id",
+        "org_id",
+        "resource_type",
+        "resource_id",
+        "resource_name",
+        "status",
+        "severity",
+        "title",
+        "detail",
+        "evidence",
+        "remediation",
+        "suppressed",
+    }
+)
+
 # Every data key a snapshot may hold (docs/snapshot-data.md).
 KNOWN_DATA_KEYS = frozenset(
     [f"sobject:{k}" for k in SOBJECT_KEYS]

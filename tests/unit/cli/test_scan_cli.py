@@ -19,41 +19,18 @@ from sfscan.domain.settings import Settings, load_settings
 from sfscan.domain.snapshot import Snapshot, load_snapshot, parse_snapshot
 from sfscan.engine import evaluate
 
+from tests.builders import CONTROL_FINDING_FIELDS, SOBJECT_KEYS
+
 REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "orgsim" / "orgs" / "demo.json"
 DEMO_SETTINGS = REPO / "orgsim" / "orgs" / "demo.settings.json"
 ORG_ID = "00D5g000004TESTAAA"
-FINDING_FIELDS = {
-    "rule_id",
-    "org_id",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "status",
-    "severity",
-    "title",
-    "detail",
-    "evidence",
-    "remediation",
-    "suppressed",
-}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def quiet_org(*, enforce_every_request: bool) -> dict[str, Any]:
     """An org with nothing to judge but the org-wide session setting (SF-ORG-01, MEDIUM)."""
-    sobjects = [
-        "User",
-        "Profile",
-        "UserLicense",
-        "PermissionSet",
-        "PermissionSetGroup",
-        "PermissionSetAssignment",
-        "LoginIpRange",
-        "ConnectedApplication",
-        "LoginHistory",
-        "OauthToken",
-    ]
+    sobjects = SOBJECT_KEYS
     return {
         "schema": "sfscan-snapshot/1",
         "captured_at": "2026-11-28T12:00:00Z",
@@ -103,7 +80,7 @@ def test_json_report_has_the_contract_shape(capsys: pytest.CaptureFixture[str]) 
     assert data["evaluated_at"] == "2026-11-28T12:00:00Z"  # captured_at, not the wall clock
     assert data["findings"], "the demo org produces findings"
     for finding in data["findings"]:
-        assert set(finding) >= FINDING_FIELDS, finding["rule_id"]
+        assert set(finding) >= CONTROL_FINDING_FIELDS, finding["rule_id"]
         assert set(finding["remediation"]) == {"text", "url"}
         assert finding["org_id"] == data["org_id"]
     assert {f["rule_id"] for f in data["findings"]} == set(RULE_IDS)

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
 
-CONTROL_FIELDS = {
-    "rule_id",
-    "org_id",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "status",
-    "severity",
-    "title",
-    "detail",
-    "evidence",
-    "remediation",
-    "suppressed",
-}
+from tests.builders import CONTROL_FINDING_FIELDS
 
 
 def make() -> Finding:
@@ -52,7 +39,7 @@ def test_severities_are_ordered() -> None:
 def test_to_dict_carries_every_control_field_and_round_trips() -> None:
     finding = make()
     data = finding.to_dict()
-    assert set(data) == CONTROL_FIELDS
+    assert set(data) == CONTROL_FINDING_FIELDS
     assert data["remediation"] == {
         "text": "Enforce IP restrictions.",
         "url": "https://help.salesforce.com/x",

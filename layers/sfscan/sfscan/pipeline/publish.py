@@ -143,12 +143,7 @@ def _import_to_security_hub(
     if not findings:
         return 0
     report = deps.security_hub.import_findings(findings)
-    if report.failed:
-        first_id, reason = next(iter(sorted(report.failed.items())))
-        raise SecurityHubPublishError(
-            f"{len(report.failed)} of {len(findings)} findings were not imported "
-            f"(first: {first_id}: {reason}); the stream record will be retried"
-        )
+    _raise_if_failed(report.failed, len(findings), "findings were not imported")
     return report.imported
 
 
@@ -169,10 +164,15 @@ def _follow_suppressions(changed: list[TrackedFinding], deps: PublishDeps) -> in
     if not updates:
         return 0
     report = deps.security_hub.update_workflows(updates)
-    if report.failed:
-        first_id, reason = next(iter(sorted(report.failed.items())))
-        raise SecurityHubPublishError(
-            f"{len(report.failed)} of {len(updates)} workflow updates failed "
-            f"(first: {first_id}: {reason}); the stream record will be retried"
-        )
+    _raise_if_failed(report.failed, len(updates), "workflow updates failed")
     return report.updated
+
+
+def _raise_if_failed(failed: Mapping[str, str], total: int, what: str) -> None:
+    """Fail the stream record (so it is retried) when Security Hub refused some findings."""
+    if failed:
+        first_id, reason = next(iter(sorted(failed.items())))
+        raise SecurityHubPublishError(
+            f"{len(failed)} of {total} {what} (first: {first_id}: {reason}); "
+            "the stream record will be retried"
+        )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sfscan.domain.findings import Severity
+from sfscan.domain.findings import Severity, Status
 from sfscan.domain.snapshot import Record, Snapshot
 from sfscan.rules._values import as_bool, as_text, nested
 
@@ -47,6 +47,23 @@ def grade_relaxation(value: Any, absent_means_enforce: bool) -> Relaxation:
         return Relaxation("", True, None)
     key = text.casefold()
     return Relaxation(text, key in _RELAXATION_SEVERITY, _RELAXATION_SEVERITY.get(key))
+
+
+def judge_known_relaxation(
+    kind: str, name: str, relax: Relaxation
+) -> tuple[Status, Severity | None, str]:
+    """Status, FAILED severity and detail for a readable relaxation value (``relax.known``).
+
+    ``kind`` is how a person names the app: "Connected app" or "External client app".
+    """
+    if relax.severity is None:
+        return Status.PASSED, None, f"{kind} {name} enforces IP restrictions."
+    return (
+        Status.FAILED,
+        relax.severity,
+        f"{kind} {name} relaxes IP restrictions ({relax.value}): set its IP Relaxation policy "
+        "to 'Enforce IP restrictions'.",
+    )
 
 
 @dataclass

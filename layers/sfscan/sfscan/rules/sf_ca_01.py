@@ -10,6 +10,7 @@ from sfscan.rules._apps import (
     CONNECTED_APPLICATION,
     connected_apps,
     grade_relaxation,
+    judge_known_relaxation,
 )
 from sfscan.rules._findings import HELP_CONNECTED_APP_IP
 from sfscan.rules._values import nested
@@ -72,15 +73,8 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
                     f"Connected app {app.name} has an unknown IP relaxation value "
                     f"{relax.value!r}; check its OAuth policy by hand."
                 )
-            elif relax.severity is None:
-                status = Status.PASSED
-                detail = f"Connected app {app.name} enforces IP restrictions."
             else:
-                status, severity = Status.FAILED, relax.severity
-                detail = (
-                    f"Connected app {app.name} relaxes IP restrictions ({relax.value}): set its "
-                    "IP Relaxation policy to 'Enforce IP restrictions'."
-                )
+                status, severity, detail = judge_known_relaxation("Connected app", app.name, relax)
         findings.append(
             RULE.finding(
                 ctx,

@@ -12,6 +12,7 @@ from sfscan.rules._apps import (
     eca_name_of_policy,
     eca_policy_id,
     grade_relaxation,
+    judge_known_relaxation,
     unreadable_items,
 )
 from sfscan.rules._findings import HELP_ENFORCE_IP_CONTROL
@@ -61,15 +62,8 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
                 f"External client app {name} has no readable IP relaxation policy "
                 f"({relax.value or 'absent'}); check its OAuth policies by hand."
             )
-        elif relax.severity is None:
-            status = Status.PASSED
-            detail = f"External client app {name} enforces IP restrictions."
         else:
-            status, severity = Status.FAILED, relax.severity
-            detail = (
-                f"External client app {name} relaxes IP restrictions ({relax.value}): set its IP "
-                "Relaxation policy to 'Enforce IP restrictions'."
-            )
+            status, severity, detail = judge_known_relaxation("External client app", name, relax)
         findings.append(_finding(ctx, app_id, name, status, detail, relax.value, severity))
     for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
         ctx.note_incomplete(META.id, f"external client app policy {full_name}: {reason}")

@@ -183,14 +183,18 @@ class FindingsStore:
         }
         if values:
             params["ExpressionAttributeValues"] = to_ddb(values)
+        return self._conditionally("write to", lambda: self._client.put_item(**params))
+
+    def _conditionally(self, verb: str, call: Callable[[], object]) -> bool:
+        """Run a conditional write: False when its condition failed, StoreError on any error."""
         try:
-            self._client.put_item(**params)
+            call()
         except ClientError as exc:
             if _is_condition_failure(exc):
                 return False
-            raise StoreError(f"cannot write to table {self._table}: {exc}") from exc
+            raise StoreError(f"cannot {verb} table {self._table}: {exc}") from exc
         except BotoCoreError as exc:
-            raise StoreError(f"cannot write to table {self._table}: {exc}") from exc
+            raise StoreError(f"cannot {verb} table {self._table}: {exc}") from exc
         return True
 
     def latest_scans(self) -> list[it.ScanSummary]:
@@ -205,19 +209,14 @@ class FindingsStore:
         """Set ``notified_at`` or ``published_at`` once; False when it was already set."""
         if attribute not in ("notified_at", "published_at"):
             raise ValueError(f"unknown marker {attribute}")
-        try:
-            self._client.update_item(
+        return self._conditionally(
+            "update",
+            lambda: self._client.update_item(
                 TableName=self._table,
                 Key=to_ddb({"pk": it.org_pk(org_name), "sk": it.scan_sk(scan_id)}),
                 UpdateExpression="SET #m = :when",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#m)",
                 ExpressionAttributeNames={"#m": attribute},
                 ExpressionAttributeValues=to_ddb({":when": it.iso(when)}),
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise StoreError(f"cannot update table {self._table}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StoreError(f"cannot update table {self._table}: {exc}") from exc
-        return True
+            ),
+        )
