@@ -70,6 +70,9 @@ class _Scan:
         self.now = now
         self.progress = progress
         self.found = _Collected()
+        # LoginHistory cuts its users into Id ranges once the User task has read them.
+        self.users_started = threading.Event()
+        self.users_read = threading.Event()
 
     # -- one task per source; each records its own result or why it is unavailable ----------
 
@@ -100,11 +103,29 @@ class _Scan:
             except SourceUnavailable:
                 described = None  # select them all; INVALID_FIELD then marks the object
             extra = permission_fields(self.settings.excessive_permissions, described)
-        self.put("sobjects", name, self.client.query(sobject_query(name, extra)))
+        if name != "User":
+            self.put("sobjects", name, self.client.query(sobject_query(name, extra)))
+            return
+        self.users_started.set()
+        try:
+            self.put("sobjects", name, self.client.query(sobject_query(name, extra)))
+        finally:
+            self.users_read.set()
+
+    def user_ids(self) -> list[str] | None:
+        """The User Ids once read (waits if the User task is running), else None."""
+        if not self.users_started.is_set():
+            return None  # not started (one worker, queued behind us): never wait for it
+        self.users_read.wait()
+        with self.found.lock:
+            users = self.found.sobjects.get("User")
+        return None if users is None else [str(u.get("Id")) for u in users if u.get("Id")]
 
     def login_history(self) -> None:
         start = self.now - timedelta(days=self.settings.lookback_days)
-        result = collect_login_history(self.client.query, start, self.now)
+        result = collect_login_history(
+            self.client.query, start, self.now, count=self.client.count, user_ids=self.user_ids
+        )
         with self.found.lock:
             self.found.login_history = result.mode
             self.found.login_history_window = {"from": _iso(start), "to": _iso(self.now)}

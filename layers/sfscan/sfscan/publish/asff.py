@@ -19,13 +19,15 @@ import hashlib
 import importlib.metadata
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import sfscan
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import TrackedFinding, Transition
-from sfscan.engine import ScanResult
+
+if TYPE_CHECKING:  # a type only: publish never loads the rules engine
+    from sfscan.engine import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 PROVIDER_NAME = "sfscan"
