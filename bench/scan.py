@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from orgsim.soql import parse_datetime
 
 ROWS_PER_PAGE = 2000
 NAMES_PER_READ = 10  # readMetadata takes up to 10 names a call
@@ -33,22 +38,18 @@ def _pages(rows: int) -> int:
     return max(1, math.ceil(rows / ROWS_PER_PAGE))
 
 
-def login_groups(rows: list[dict[str, Any]], start: str, end: str) -> tuple[int, int]:
-    """(distinct (user, type, status, IP, app) groups, rows) inside the scan's window."""
+def login_groups(rows: list[dict[str, Any]], start: datetime, end: datetime) -> tuple[int, int]:
+    """(distinct (user, type, status, IP, app) groups, logins) inside the scan's window."""
     keys = set()
     count = 0
     for r in rows:
-        if start < _utc(r["LoginTime"]) <= end:
-            count += 1
+        if start < parse_datetime(r["LoginTime"]) <= end:
+            count += int(r.get("count") or 1)
             keys.add((r["UserId"], r["LoginType"], r["Status"], r["SourceIp"], r["Application"]))
     return len(keys), count
 
 
-def _utc(text: str) -> str:
-    return text[:19]  # the generator writes UTC "YYYY-MM-DDTHH:MM:SS.000+0000"
-
-
-def api_floor(snapshot: dict[str, Any], start: str, end: str) -> dict[str, int]:
+def api_floor(snapshot: dict[str, Any], start: datetime, end: datetime) -> dict[str, int]:
     """The fewest calls that can read this org: per source, per metadata type, fixed calls."""
     sob = snapshot["sobjects"]
     floor = dict(FIXED_CALLS)
@@ -79,10 +80,69 @@ def start_simulator(snapshot_file: Path, latency_ms: int) -> tuple[subprocess.Po
     return proc, json.loads(line)
 
 
+_FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
+_SOAP_TYPE = re.compile(rb"<(?:\w+:)?(?:type|metadataType)>(\w+)<")
+
+
+def classify(method: str, url: str, body: bytes | None) -> str:
+    """The floor row a request counts against (see api_floor)."""
+    parts = urlsplit(url)
+    parts = parts._replace(path=parts.path.rstrip("/"))
+    if parts.path.endswith("/oauth2/token"):
+        return "authentication"
+    if "/Soap/m/" in parts.path:
+        if b"listMetadata" in (body or b""):
+            return "listMetadata"
+        found = _SOAP_TYPE.search(body or b"")
+        return f"readMetadata {found.group(1).decode() if found else '?'}"
+    if parts.path.endswith("/limits"):
+        return "limits"
+    if parts.path.endswith("/describe"):
+        return "describe"
+    soql = " ".join(parse_qs(parts.query).get("q", [""]))
+    found = _FROM.search(soql)
+    name = found.group(1) if found else "query more"
+    if "COUNT()" in soql and name == "OauthToken":
+        return "OauthToken COUNT()"
+    return name
+
+
+_NEXT = re.compile(rb'"nextRecordsUrl":\s*"([^"]+)"')
+
+
+def _locator(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1].split("-")[0]
+
+
+def _instrument() -> tuple[Counter[str], list[int]]:
+    """Count every HTTP request (retries included) by floor row, and the bytes received."""
+    import requests
+
+    calls: Counter[str] = Counter()
+    received = [0]
+    original = requests.Session.send
+
+    cursors: dict[str, str] = {}  # query locator -> the object its first page read
+
+    def send(self: requests.Session, request: Any, **kwargs: Any) -> requests.Response:
+        response = original(self, request, **kwargs)
+        received[0] += len(response.content)
+        row = classify(request.method, request.url, request.body)
+        if row == "query more":
+            row = cursors.get(_locator(request.url), row)
+        found = _NEXT.search(response.content[:400])
+        if found:
+            cursors[_locator(found.group(1).decode())] = row
+        calls[row] += 1
+        return response
+
+    requests.Session.send = send  # type: ignore[method-assign]
+    return calls, received
+
+
 def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
     """Runs in the measured child process: collect, then evaluate; returns the figures."""
     import resource
-    from datetime import datetime
 
     from sfscan.collect.collector import collect_snapshot
     from sfscan.collect.credentials import parse_credentials
@@ -103,7 +163,8 @@ def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
         },
         "bench",
     )
-    now = datetime.fromisoformat(captured_at.replace("+0000", "+00:00"))
+    now = parse_datetime(captured_at)
+    calls, received = _instrument()
     started = time.perf_counter()
     snap = collect_snapshot(
         creds, host_policy=HostPolicy(["127.0.0.1"]), ca_bundle=ready["ca_bundle"], now=now
@@ -116,17 +177,15 @@ def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
     return {
         "collect_s": round(collect_s, 2),
         "evaluate_s": round(evaluate_s, 2),
-        "token_and_api_calls": int(snap.collection["api_calls"]) + int(snap.collection["token_calls"]),
+        "calls": dict(calls),
+        "bytes_received": received[0],
+        "rows_kept": sum(len(v) for v in snap.sobjects.values()),
         "login_history_mode": snap.collection["login_history"],
         "login_history_rows_kept": len(snap.sobjects.get("LoginHistory", [])),
         "unavailable": sorted(snap.unavailable),
         "findings": dict(Counter(str(f.status) for f in result.findings)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-
-
-def request_log_bytes(ready: dict[str, Any]) -> None:  # pragma: no cover - placeholder
-    del ready
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ INTEGRATION_PROFILE = "Minimum Access - API Only Integrations"
 ALLOWED_NETWORKS = ("203.0.113.0/24", "198.51.100.0/24")
 INTEGRATION_SHARE = 0.02  # of users
 INTEGRATION_LOGIN_SHARE = 0.3  # of logins: integrations call far more often than people log in
-VIOLATION_SHARE = 0.04  # of integration users: calls from outside, or browser logins
+VIOLATION_SHARE = 0.05  # of integration users: calls from outside, or browser logins
 FAILED_SHARE = 0.02  # of logins
 PROFILES = 20
 PERMISSION_SETS = 50
@@ -88,23 +88,38 @@ def _person(rng: random.Random, user_id: str, integration: bool) -> Person:
     return Person(user_id, False, False, tuple(ips), "Application")
 
 
+def _permissions(admin: bool, viewer: bool) -> dict[str, bool]:
+    """The Permissions<Name> columns the rules read (settings' default excessive permissions)."""
+    return {
+        "PermissionsModifyAllData": admin,
+        "PermissionsViewAllData": admin or viewer,
+        "PermissionsManageUsers": admin,
+        "PermissionsAuthorApex": admin,
+        "PermissionsCustomizeApplication": admin,
+    }
+
+
 def _profiles() -> tuple[list[Record], list[Record]]:
     licenses = [
         make_license("Salesforce", Id=sf_id("100", 1)),
         make_license("Salesforce Integration", Id=sf_id("100", 2)),
     ]
     profiles = [
-        make_profile(INTEGRATION_PROFILE, license=licenses[1], api_only=True, Id=sf_id("00e", 0))
+        make_profile(
+            INTEGRATION_PROFILE,
+            license=licenses[1],
+            api_only=True,
+            Id=sf_id("00e", 0),
+            **_permissions(admin=False, viewer=False),
+        )
     ]
     for i in range(1, PROFILES):
         profiles.append(
             make_profile(
                 f"Profile {i}",
                 license=licenses[0],
-                api_only=i == 1,
-                PermissionsModifyAllData=i == PROFILES - 1,
-                PermissionsViewAllData=i >= PROFILES - 2,
                 Id=sf_id("00e", i),
+                **_permissions(admin=i == PROFILES - 1, viewer=i >= PROFILES - 2),
             )
         )
     return licenses, profiles
@@ -175,7 +190,9 @@ def generate(users: int, logins: int, apps: int, seed: int = 1) -> dict[str, Any
     rng = random.Random(seed)
     licenses, profiles = _profiles()
     sets = [
-        make_permission_set(f"PS_{i}", api_only=i == 0, Id=sf_id("0PS", i))
+        make_permission_set(
+            f"PS_{i}", Id=sf_id("0PS", i), **_permissions(admin=i == 1, viewer=i == 2)
+        )
         for i in range(PERMISSION_SETS)
     ]
     user_rows, people = _users(rng, users, profiles)

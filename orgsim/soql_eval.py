@@ -66,16 +66,35 @@ class SortedIndex:
 
     keys: list[Any]
     positions: list[int]
+    by_position: list[Any]  # each row's key (None: the row never matches such a literal)
 
     @staticmethod
     def build(rows: tuple[tuple[Record, int], ...], name: str, kind: str) -> SortedIndex:
-        pairs: list[tuple[Any, int]] = []
-        for position, (rec, _) in enumerate(rows):
-            key = _index_key(rec.get(name), kind)
-            if key is not None:
-                pairs.append((key, position))
+        by_position = [_index_key(rec.get(name), kind) for rec, _ in rows]
+        pairs = [(key, position) for position, key in enumerate(by_position) if key is not None]
         pairs.sort(key=lambda pair: pair[0])
-        return SortedIndex([k for k, _ in pairs], [p for _, p in pairs])
+        return SortedIndex([k for k, _ in pairs], [p for _, p in pairs], by_position)
+
+    def test(self, op: str, literal: Literal) -> Callable[[int], bool]:
+        """``value <op> literal`` for the row at a position, from its key (as ``compare``)."""
+        keys = self.by_position
+        if isinstance(literal, DateRange):
+            low, high = literal.start, literal.end
+            return {
+                "=": lambda p: keys[p] is not None and low <= keys[p] < high,
+                "<": lambda p: keys[p] is not None and keys[p] < low,
+                "<=": lambda p: keys[p] is not None and keys[p] < high,
+                ">": lambda p: keys[p] is not None and keys[p] >= high,
+                ">=": lambda p: keys[p] is not None and keys[p] >= low,
+            }[op]
+        text = str(literal).casefold()
+        return {
+            "=": lambda p: keys[p] is not None and keys[p] == text,
+            "<": lambda p: keys[p] is not None and keys[p] < text,
+            "<=": lambda p: keys[p] is not None and keys[p] <= text,
+            ">": lambda p: keys[p] is not None and keys[p] > text,
+            ">=": lambda p: keys[p] is not None and keys[p] >= text,
+        }[op]
 
     def span(self, op: str, literal: Literal) -> tuple[int, int]:
         """The slice of ``positions`` whose rows can satisfy ``value <op> literal``."""
@@ -193,6 +212,19 @@ def sort_key(value: Any) -> tuple[int, Any]:
     if moment is not None:
         return (1, moment.timestamp())
     return (2, str(value).casefold())
+
+
+def _group_key(value: Any) -> Any:
+    try:
+        return _group_value_key(value)
+    except TypeError:  # an unhashable value (a list or an object): not cached
+        return None if value is None else sort_key(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _group_value_key(value: Any) -> Any:
+    # Cached: a group's values (users, addresses, types) repeat on every row of the group.
+    return None if value is None else sort_key(value)
 
 
 def compare(value: Any, op: str, literal: Literal | tuple[Literal, ...] | Like) -> bool:
@@ -328,11 +360,12 @@ def evaluate(query: Query, data: ObjectData) -> Outcome:
     select = [res.expr(item.expr) for item in query.select]
     rows = _first_groups_rows(query, res, data, where)
     if rows is None:
+        test = _row_test(data, where)
         rows = [
             (i, rec, w)
             for i in _candidates(data, where)
             for rec, w in (data.rows[i],)
-            if w > 0 and matches(rec, where)
+            if w > 0 and test(i)
         ]
     if query.is_aggregate:
         return _aggregate(query, res, select, rows)
@@ -380,6 +413,25 @@ def _candidates(data: ObjectData, where: Condition | None) -> Iterator[int] | ra
     return iter(sorted(itertools.islice(positions, lo, max(lo, hi))))
 
 
+def _row_test(data: ObjectData, where: Condition | None) -> Callable[[int], bool]:
+    """Whether the row at a position matches: from the indexes' keys when the condition is an
+    AND of indexable comparisons (what the collector sends), else ``matches``."""
+    if where is None:
+        return lambda position: True
+    parts = where.parts if isinstance(where, BoolOp) and where.op == "AND" else (where,)
+    indexed = _narrowing(where)
+    if len(indexed) != len(parts):
+        return lambda position: matches(data.rows[position][0], where)
+    tests = [
+        data.index(c.field, "time" if isinstance(c.value, DateRange) else "text").test(
+            c.op,
+            c.value,  # type: ignore[arg-type]
+        )
+        for c in indexed
+    ]
+    return lambda position: all(test(position) for test in tests)
+
+
 def _first_groups_rows(
     query: Query, res: _Resolver, data: ObjectData, where: Condition | None
 ) -> list[tuple[int, Record, int]] | None:
@@ -417,12 +469,13 @@ def _rows_until(
     seen: set[tuple[Any, ...]] = set()
     rows: list[tuple[int, Record, int]] = []
     stop_key: Any = None
+    test = _row_test(data, where)
     for at in range(*span):
         key = index.keys[at]
         if stop_key is not None and key != stop_key:
             break
         rec, weight = data.rows[index.positions[at]]
-        if weight <= 0 or not matches(rec, where):
+        if weight <= 0 or not test(index.positions[at]):
             continue
         rows.append((index.positions[at], rec, weight))
         seen.add(tuple(rec.get(g) for g in group_by))
@@ -481,9 +534,7 @@ def _aggregate(
             raise malformed(f"Field must be grouped or aggregated: {expr.name}")
     groups: dict[tuple[Any, ...], list[tuple[int, Record, int]]] = {}
     for row in rows:
-        key = tuple(
-            sort_key(row[1].get(f)) if row[1].get(f) is not None else None for f in group_by
-        )
+        key = tuple(_group_key(row[1].get(f)) for f in group_by)
         groups.setdefault(key, []).append(row)
     if not group_by:
         groups = {(): rows}
