@@ -36,9 +36,8 @@ def _sources(dest: Path) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for package in ("layers/sfscan/sfscan", "orgsim"):
-        if (REPO / package).is_dir():
-            shutil.copytree(REPO / package, src / package, ignore=ignore)
+    package = "layers/sfscan/sfscan"
+    shutil.copytree(REPO / package, src / package, ignore=ignore)
     return src
 
 
