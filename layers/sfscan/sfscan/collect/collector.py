@@ -41,6 +41,7 @@ from sfscan.collect.plan import (
 from sfscan.domain.errors import ScanIncompleteError
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import SCHEMA, OrgInfo, Record, Snapshot
+from sfscan.domain.timestamps import utc_iso
 
 Progress = Callable[[str], None]
 
@@ -107,7 +108,7 @@ class _Scan:
         result = collect_login_history(self.client.query, start, self.now)
         with self.found.lock:
             self.found.login_history = result.mode
-            self.found.login_history_window = {"from": _iso(start), "to": _iso(self.now)}
+            self.found.login_history_window = {"from": utc_iso(start), "to": utc_iso(self.now)}
         self.put("sobjects", "LoginHistory", result.rows)
 
     def oauth_tokens(self) -> None:
@@ -185,10 +186,6 @@ def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
     if first_error is not None:
         raise first_error
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _daily_remaining(client: OrgClient) -> int | None:
