@@ -18,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import sfscan
+from sfscan.compliance import load_mapping
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
+from sfscan.domain.timestamps import utc_iso
 from sfscan.engine import ScanResult
 from sfscan.store.evidence import bound_evidence
 
@@ -79,9 +81,7 @@ def asff_timestamp(moment: datetime) -> str:
 
     A naive datetime is taken to be UTC: the store and the engine only produce UTC times.
     """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(moment, timespec="milliseconds")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -243,6 +243,12 @@ def _compliance(tracked: TrackedFinding, archived: bool) -> dict[str, Any]:
         "Status": finding.status.value,
         "RelatedRequirements": [CONTROL_NAME],
     }
+    # The frameworks the rule supports (compliance/mapping.json), within ASFF's 32-item limit.
+    mapping = load_mapping()
+    compliance["RelatedRequirements"] += mapping.labelled(finding.rule_id)[:31]
+    standards = mapping.standards_ids(finding.rule_id)
+    if standards:
+        compliance["AssociatedStandards"] = [{"StandardsId": s} for s in standards]
     if finding.status is Status.NOT_AVAILABLE:
         compliance["StatusReasons"] = [
             {
