@@ -88,7 +88,7 @@ def _person(rng: random.Random, user_id: str, integration: bool) -> Person:
     return Person(user_id, False, False, tuple(ips), "Application")
 
 
-def _permissions(admin: bool, viewer: bool) -> dict[str, bool]:
+def _permissions(admin: bool, viewer: bool) -> dict[str, Any]:
     """The Permissions<Name> columns the rules read (settings' default excessive permissions)."""
     return {
         "PermissionsModifyAllData": admin,
