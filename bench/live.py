@@ -122,6 +122,7 @@ def _records(case: Case, floor: dict[str, int], got: dict[str, Any]) -> list[dic
             "value": got["peak_rss_mb"],
             "floor": None,
             "goal": f"<= {MEMORY_GOAL_MB}",
+            "peak_during_collection_mb": got["peak_rss_collect_mb"],
         },
         {
             "measurement": f"{case.label}: evaluation time, s",

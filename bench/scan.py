@@ -170,6 +170,7 @@ def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
         creds, host_policy=HostPolicy(["127.0.0.1"]), ca_bundle=ready["ca_bundle"], now=now
     )
     collect_s = time.perf_counter() - started
+    collect_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     settings = parse_settings({"allowed_networks": ["203.0.113.0/24", "198.51.100.0/24"]})
     started = time.perf_counter()
     result = evaluate(snap, settings)
@@ -185,6 +186,7 @@ def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
         "unavailable": sorted(snap.unavailable),
         "findings": dict(Counter(str(f.status) for f in result.findings)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_collect_mb": round(collect_peak, 1),
     }
 
 
