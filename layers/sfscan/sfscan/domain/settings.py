@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import (
 )
 
 from sfscan.domain.errors import InputError, describe_validation_errors
+from sfscan.domain.jsonfile import load_json_file, require_object
 from sfscan.domain.rule_ids import RULE_IDS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -144,13 +144,7 @@ def parse_settings(data: Any, source: str = "settings") -> Settings:
 
 
 def load_settings(path: str | Path) -> Settings:
+    """A settings file: a JSON object (``{}`` for the defaults); anything else is refused."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read settings {p}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    data = require_object(load_json_file(p, "settings"), str(p), "settings")
     return parse_settings(data, str(p))

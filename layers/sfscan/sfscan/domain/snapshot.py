@@ -7,7 +7,6 @@ them into typed views. What the snapshot guarantees is its envelope and the "not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from sfscan.domain.errors import InputError, describe_validation_errors
+from sfscan.domain.jsonfile import load_json_file, require_object
 
 SCHEMA = "sfscan-snapshot/1"
 
@@ -118,14 +118,5 @@ def parse_snapshot(data: Any, source: str = "snapshot") -> Snapshot:
 
 def load_snapshot(path: str | Path) -> Snapshot:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot {p}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    data = require_object(load_json_file(p, "snapshot"), str(p), "snapshot")
     return parse_snapshot(data, str(p))
