@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from sfscan.domain.errors import InputError, describe_validation_errors
 from sfscan.domain.jsonfile import load_json_file, require_object
+from sfscan.domain.snapshot_checks import check_records
 
 SCHEMA = "sfscan-snapshot/1"
 
@@ -117,6 +118,10 @@ def parse_snapshot(data: Any, source: str = "snapshot") -> Snapshot:
 
 
 def load_snapshot(path: str | Path) -> Snapshot:
+    """A snapshot file (``sfscan scan --snapshot``): its envelope, then the records the rules
+    read (snapshot_checks), so a hand-edited or damaged file is refused naming the JSON path."""
     p = Path(path)
     data = require_object(load_json_file(p, "snapshot"), str(p), "snapshot")
-    return parse_snapshot(data, str(p))
+    snapshot = parse_snapshot(data, str(p))
+    check_records(snapshot.sobjects, snapshot.metadata, str(p))
+    return snapshot
