@@ -37,8 +37,8 @@ def test_a_live_scan_past_its_timeout_is_incomplete(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with OrgSimulator(demo()) as sim:
-        # Every answer (the login included) takes 5 s: a 1 s limit passes during the login.
-        sim.set_faults(Faults(latency_ms=5000))
+        # Every API answer sends one byte per 10 minutes: a 1 s limit passes on the first one.
+        sim.set_faults(Faults(drip_on=frozenset(range(1, 500)), drip_interval_ms=600_000))
         code = main(["scan", *_live_args(sim, tmp_path), "--timeout", "1"])
     err = capsys.readouterr().err
     assert code == INCOMPLETE

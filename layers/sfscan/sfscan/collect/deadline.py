@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from sfscan.domain.errors import ScanTimeoutError
 
@@ -64,3 +65,23 @@ def deadline_for(seconds: float | None, clock: Callable[[], float]) -> Deadline 
     at, seconds, source = ambient
     outer = Deadline(at, seconds, source)  # always on time.monotonic, as set
     return outer if own is None or outer.remaining() < own.remaining() else own
+
+
+# Time kept back from the Lambda's remaining time for what follows collection (evaluating,
+# writing findings and the scan summary): a quarter of it, at most a minute.
+LAMBDA_MARGIN_MAX_S = 60.0
+LAMBDA_SOURCE = "the Lambda time left minus a margin for recording the result"
+
+
+def lambda_time_limit(remaining_ms: int) -> float:
+    """Seconds a scan may take in a Lambda with ``remaining_ms`` left; at least 0.1."""
+    remaining = remaining_ms / 1000
+    return max(0.1, remaining - min(LAMBDA_MARGIN_MAX_S, remaining / 4))
+
+
+def lambda_scan_deadline(context: Any) -> contextlib.AbstractContextManager[None]:
+    """``scan_deadline`` for a Lambda invocation (no limit without a context)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return contextlib.nullcontext()
+    return scan_deadline(lambda_time_limit(int(remaining())), LAMBDA_SOURCE)
