@@ -23,8 +23,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sfscan.domain.settings import Settings, parse_settings
+from sfscan.domain.timestamps import utc_iso as iso
 from sfscan.store.dynamodb import StoreError, from_ddb, to_ddb
-from sfscan.store.items import iso, org_pk, parse_iso
+from sfscan.store.items import org_pk, parse_iso
 
 SETTINGS_SK = "SETTINGS"
 CHANGE_PREFIX = "SETTINGS#"
