@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench build clean
+.PHONY: demo test lint complexity typecheck unit bench build deploy destroy clean
 
-$(STAMP): pyproject.toml
+# Dev dependencies that live in this repository: the org simulator and the local pipeline harness
+# (their own distributions; the sfscan wheel and the Lambda layer ship neither).
+$(STAMP): pyproject.toml orgsim/pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./orgsim -e ./harness
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -19,12 +21,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Report only: functions over the size budgets in pyproject.toml ([tool.ruff.lint.mccabe/pylint]).
+complexity: $(STAMP)
+	$(BIN)/ruff check --select C90,PLR0911,PLR0912,PLR0913,PLR0915 --exit-zero --output-format concise .
+
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Prints the pytest wall time (startup, collection and the run on 2 workers) after pytest's summary.
 test: lint typecheck
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/pytest -n 2 -q
+	@start=$$(date +%s%N); status=0; $(BIN)/pytest -n 2 -q || status=$$?; \
+	end=$$(date +%s%N); \
+	echo "pytest wall time: $$(( (end - start) / 1000000000 )).$$(( (end - start) / 100000000 % 10 )) s (-n 2)"; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -38,6 +48,21 @@ $(SAM_VENV)/bin/sam:
 
 build: $(SAM_VENV)/bin/sam
 	$(SAM_VENV)/bin/sam build
+
+# Deploy and tear down without prompts (CI-friendly). Settings: samconfig.toml (copy
+# samconfig.toml.example); PARAMS="Name=value ..." replaces its parameter_overrides.
+SAM_CONFIG ?= samconfig.toml
+export SAM_CLI_TELEMETRY ?= 0
+$(SAM_CONFIG):
+	@echo "make: no $(SAM_CONFIG): cp samconfig.toml.example $(SAM_CONFIG) and edit it (docs/deploy.md)" >&2
+	@exit 2
+
+deploy: build $(SAM_CONFIG)
+	$(SAM_VENV)/bin/sam deploy --config-file $(SAM_CONFIG) --no-confirm-changeset \
+		--no-fail-on-empty-changeset $(if $(PARAMS),--parameter-overrides $(PARAMS))
+
+destroy: $(SAM_VENV)/bin/sam $(SAM_CONFIG)
+	$(SAM_VENV)/bin/sam delete --config-file $(SAM_CONFIG) --no-prompts
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

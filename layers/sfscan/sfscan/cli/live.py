@@ -20,6 +20,7 @@ from sfscan.collect.collector import collect_snapshot
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.collect.hosts import ALLOWED_HOSTS_ENV, HostPolicy, allowed_hosts_from_env
 from sfscan.collect.http import HttpConfig
+from sfscan.collect.progress import terminal_progress
 from sfscan.domain.errors import InputError
 from sfscan.domain.jsonfile import load_json_file, require_object
 from sfscan.domain.settings import Settings, load_settings
@@ -47,6 +48,7 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
         "Credentials of the scanner's integration user (see docs/collect.md). Each flag falls "
         "back to the environment variable in brackets.",
     )
+    group.add_argument("--quiet", action="store_true", help="show no collection progress on stderr")
     group.add_argument(
         "--secret-file",
         metavar="FILE",
@@ -240,11 +242,14 @@ def collect_from_args(args: argparse.Namespace) -> tuple[Snapshot, Settings | No
     if settings_path:
         credentials = credentials.model_copy(update={"settings": load_settings(settings_path)})
     timeout = float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT_S)
-    snapshot = collect_snapshot(
-        credentials,
-        host_policy=host_policy,
-        ca_bundle=ca_bundle,
-        progress=_progress,
-        http_config=HttpConfig(deadline_s=timeout),
-    )
+    # A status line on a terminal, the collector's lines otherwise, nothing with --quiet.
+    with terminal_progress(getattr(args, "quiet", False), _progress) as (progress, budget):
+        snapshot = collect_snapshot(
+            credentials,
+            host_policy=host_policy,
+            ca_bundle=ca_bundle,
+            progress=progress,
+            budget=budget,
+            http_config=HttpConfig(deadline_s=timeout),
+        )
     return snapshot, stored
