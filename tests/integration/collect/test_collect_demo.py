@@ -18,6 +18,13 @@ def as_set(records: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True) for r in records)
 
 
+def without_new_nulls(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[str]:
+    """``got`` without the null fields the snapshot never had (fields the collector newly
+    selects, such as PermissionSetAssignment.IsRevoked, come back null from an old snapshot)."""
+    known = {k for r in want for k in r}
+    return as_set([{k: v for k, v in r.items() if v is not None or k in known} for r in got])
+
+
 def finding_keys(snapshot: Snapshot, settings: Settings) -> list[tuple[str, str, str, str]]:
     return sorted(
         (f.rule_id, f.resource_id, f.status.value, f.severity.value)
@@ -35,7 +42,7 @@ def test_both_flows_collect_every_record_of_the_org(
     assert got.org.Id == demo.org.Id
     for name, records in demo.sobjects.items():
         if name != "LoginHistory":
-            assert as_set(got.sobjects[name]) == as_set(records), name
+            assert without_new_nulls(got.sobjects[name], records) == as_set(records), name
     assert {k: as_set(v) for k, v in got.tooling.items()} == {
         k: as_set(v) for k, v in demo.tooling.items()
     }
