@@ -96,9 +96,8 @@ def effective_permissions(
 
 
 def full_scanner(permissions: frozenset[str]) -> frozenset[str]:
-    """A fully provisioned scanner: every permission sfscan reads with, plus its own."""
-    needed = {p.field for s in facts.SOURCES for p in s.needs} | {facts.API_ENABLED.field}
-    return permissions | needed
+    """A fully provisioned scanner: the permission set docs/collect.md recommends, plus its own."""
+    return permissions | {p.field for p in facts.RECOMMENDED}
 
 
 def permission_row(caller: Caller) -> Record:

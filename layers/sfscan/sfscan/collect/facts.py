@@ -58,6 +58,9 @@ SCANNER_PERMISSIONS = (
     API_ONLY,
 )
 
+# What docs/collect.md recommends for the scanner's permission set: the least of each need.
+RECOMMENDED = (API_ENABLED, VIEW_SETUP, MONITOR_LOGIN_HISTORY, CUSTOMIZE_APPLICATION, MODIFY_METADATA)
+
 
 @dataclass(frozen=True)
 class FieldFact:
