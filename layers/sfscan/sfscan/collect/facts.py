@@ -59,7 +59,13 @@ SCANNER_PERMISSIONS = (
 )
 
 # What docs/collect.md recommends for the scanner's permission set: the least of each need.
-RECOMMENDED = (API_ENABLED, VIEW_SETUP, MONITOR_LOGIN_HISTORY, CUSTOMIZE_APPLICATION, MODIFY_METADATA)
+RECOMMENDED = (
+    API_ENABLED,
+    VIEW_SETUP,
+    MONITOR_LOGIN_HISTORY,
+    CUSTOMIZE_APPLICATION,
+    MODIFY_METADATA,
+)
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,8 @@ def _fields_cell(src: Source) -> str:
             marks.append(f"v{f.min_api}+")
         if not f.required:
             marks.append("optional")
+        if f.source != "[doc]":
+            marks.append(f.source)
         parts.append(f"`{f.name}`" + (f" ({', '.join(marks)})" if marks else ""))
     return ", ".join(parts)
 
@@ -253,14 +261,14 @@ def render_docs() -> str:
         "|---|---|---|",
         *(f"| {p.label} | `{p.field}` | {p.source} |" for p in SCANNER_PERMISSIONS),
         "",
-        "| source | API | needs | without it | min. API | fields | used for |",
-        "|---|---|---|---|---|---|---|",
+        "| source | API | needs | without it | min. API | fields | used for | fact source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in SOURCES:
         without = {"error": "error", "own rows": "**own rows only, no error**", "-": "-"}
         lines.append(
             f"| `{s.key}` | {s.api} | {needs_text(s)} | {without[s.without]} | "
-            f"{s.min_api or '-'} | {_fields_cell(s)} | {s.used_for} |"
+            f"{s.min_api or '-'} | {_fields_cell(s)} | {s.used_for} | {s.source} |"
         )
     lines += ["", "How the org refuses (the simulator answers the same):", ""]
     lines += [

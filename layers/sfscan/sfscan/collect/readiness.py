@@ -239,45 +239,55 @@ def _inside(ip: str, ranges: tuple[str, ...]) -> bool:
     return False
 
 
+def scanner_profile_queries(user_id: str, profile_id: str | None) -> tuple[str, str]:
+    """The scanner user's profile, and that profile's Login IP Ranges."""
+    return (
+        format_soql("SELECT ProfileId FROM User WHERE Id = {}", user_id),
+        format_soql(
+            "SELECT StartAddress, EndAddress FROM LoginIpRange WHERE ProfileId = {}", profile_id
+        ),
+    )
+
+
+def last_login_query(user_id: str) -> str:
+    # Every user may read its own LoginHistory rows; UserId and LoginTime are filterable.
+    return format_soql(
+        "SELECT SourceIp, LoginTime FROM LoginHistory WHERE UserId = {} "
+        "ORDER BY LoginTime DESC LIMIT 1",
+        user_id,
+    )
+
+
+def _scanner_ranges(client: OrgClient, user_id: str) -> tuple[str, ...] | None:
+    try:
+        users = client.query(scanner_profile_queries(user_id, None)[0])
+        profile_id = users[0].get("ProfileId") if users else None
+        rows = client.query(scanner_profile_queries(user_id, profile_id)[1])
+    except SourceUnavailable:
+        return None
+    return tuple(f"{r.get('StartAddress')}-{r.get('EndAddress')}" for r in rows)
+
+
+def _last_source_ip(client: OrgClient, user_id: str) -> str | None:
+    try:
+        rows = client.query(last_login_query(user_id))
+    except SourceUnavailable:
+        return None
+    return str(rows[0]["SourceIp"]) if rows and rows[0].get("SourceIp") else None
+
+
 def _scanner_control(
     client: OrgClient, user_id: str | None, held: dict[str, Readable]
 ) -> ScannerControl:
     api_only = held.get(facts.API_ONLY.field)
     if not user_id:
         return ScannerControl(api_only, None, None, None)
-    try:
-        users = client.query(format_soql("SELECT ProfileId FROM User WHERE Id = {}", user_id))
-        profile_id = users[0].get("ProfileId") if users else None
-        rows = client.query(
-            format_soql(
-                "SELECT StartAddress, EndAddress FROM LoginIpRange WHERE ProfileId = {}",
-                profile_id,
-            )
-        )
-        ranges: tuple[str, ...] | None = tuple(
-            f"{r.get('StartAddress')}-{r.get('EndAddress')}" for r in rows
-        )
-    except SourceUnavailable:
-        ranges = None
+    ranges = _scanner_ranges(client, user_id)
     source_ip = _last_source_ip(client, user_id)
     inside: Readable = None
     if source_ip and ranges is not None:
         inside = _inside(source_ip, ranges) if ranges else False
     return ScannerControl(api_only, ranges, source_ip, inside)
-
-
-def _last_source_ip(client: OrgClient, user_id: str) -> str | None:
-    # Every user may read its own LoginHistory rows; UserId and LoginTime are filterable.
-    soql = format_soql(
-        "SELECT SourceIp, LoginTime FROM LoginHistory WHERE UserId = {} "
-        "ORDER BY LoginTime DESC LIMIT 1",
-        user_id,
-    )
-    try:
-        rows = client.query(soql)
-    except SourceUnavailable:
-        return None
-    return str(rows[0]["SourceIp"]) if rows and rows[0].get("SourceIp") else None
 
 
 def check(client: OrgClient) -> Readiness:
