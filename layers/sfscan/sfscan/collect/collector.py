@@ -267,6 +267,7 @@ def collect_snapshot(
     now: datetime | None = None,
     concurrency: int = 4,
     http_config: HttpConfig | None = None,
+    budget: CallBudget | None = None,
 ) -> Snapshot:
     """Collect the org the credentials open. ``captured_at`` is the scan's start (``now``)."""
     started = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -280,7 +281,7 @@ def collect_snapshot(
             with lock:
                 progress(line)
 
-    budget = CallBudget()
+    budget = budget if budget is not None else CallBudget()  # given: a progress display reads it
     session = ScanSession(host_policy, ca_bundle=ca_bundle, config=http_config, budget=budget)
     settings = credentials.settings or Settings()
     try:
