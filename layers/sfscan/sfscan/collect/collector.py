@@ -303,6 +303,12 @@ def collect_snapshot(
         ) from None
     finally:
         session.close()
+    collection = _collection(found, budget, client, readiness, remaining)
+    collection["duration_s"] = round(time.monotonic() - clock, 3)
+    return _snapshot(started, _org(found, client), found, collection)
+
+
+def _org(found: _Collected, client: OrgClient) -> Record:
     org = dict(found.org)
     org.setdefault("Id", client.grant.org_id)
     if not org.get("Id"):
@@ -310,20 +316,35 @@ def collect_snapshot(
             "could not read the org's Id (Organization query failed and the token carried no "
             "identity URL); give the scanner's user View Setup and Configuration"
         )
+    return org
+
+
+def _collection(
+    found: _Collected,
+    budget: CallBudget,
+    client: OrgClient,
+    readiness: Readiness,
+    remaining: int | None,
+) -> dict[str, Any]:
+    """The snapshot's ``collection`` record: what the scan spent and saw."""
     calls, token_calls = budget.snapshot()
-    collection: dict[str, Any] = {
+    return {
         "api_calls": calls,
         "token_calls": token_calls,
         "api_usage": {"used": budget.usage_used, "max": budget.usage_max},
         "daily_api_remaining": remaining,
         "truncated": dict(sorted(found.truncated.items())),
-        "duration_s": round(time.monotonic() - clock, 3),
         "login_history": found.login_history,
         "login_history_window": found.login_history_window,
         "session_renewals": client.renewals,
         "instance_url": client.grant.instance_url,  # links findings to Setup (ASFF SourceUrl)
         "readiness": readiness.to_json(),  # what the scanner could read (sfscan doctor)
     }
+
+
+def _snapshot(
+    started: datetime, org: Record, found: _Collected, collection: dict[str, Any]
+) -> Snapshot:
     return Snapshot.model_validate(
         {
             "schema": SCHEMA,
