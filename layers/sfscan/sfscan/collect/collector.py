@@ -43,6 +43,7 @@ from sfscan.collect.readiness import Readable, Readiness, check
 from sfscan.domain.errors import ScanIncompleteError
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import SCHEMA, OrgInfo, Record, Snapshot
+from sfscan.domain.timestamps import utc_iso
 
 Progress = Callable[[str], None]
 
@@ -139,7 +140,7 @@ class _Scan:
             own_rows_only(result.rows, self.client.grant.user_id)
         with self.found.lock:
             self.found.login_history = result.mode
-            self.found.login_history_window = {"from": _iso(start), "to": _iso(self.now)}
+            self.found.login_history_window = {"from": utc_iso(start), "to": utc_iso(self.now)}
         self.put("sobjects", "LoginHistory", result.rows)
 
     def oauth_tokens(self) -> None:
@@ -244,10 +245,6 @@ def own_rows_only(rows: list[Record], scanner_id: str | None) -> None:
             "Manage Users / Monitor Login History permission could not be confirmed: grant "
             "Monitor Login History to the scanner's user",
         )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _daily_remaining(budget: CallBudget, readiness: Readiness) -> int | None:

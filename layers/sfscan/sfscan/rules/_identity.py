@@ -62,9 +62,6 @@ class IdentityView:
     integration_users: tuple[IntegrationUser, ...]
     gaps: tuple[str, ...]  # sources the identification could not read
 
-    def is_integration(self, user_id: str) -> bool:
-        return any(iu.id == user_id for iu in self.integration_users)
-
     def by_id(self) -> dict[str, IntegrationUser]:
         return {iu.id: iu for iu in self.integration_users}
 
