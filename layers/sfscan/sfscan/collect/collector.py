@@ -302,7 +302,7 @@ def collect_snapshot(
         session.close()
     collection = _collection(found, budget, client, readiness, remaining)
     collection["duration_s"] = round(time.monotonic() - clock, 3)
-    return _snapshot(started, _org(found, client), found, collection)
+    return _snapshot(started, _org(found, client), found, collection, settings)
 
 
 def _org(found: _Collected, client: OrgClient) -> Record:
@@ -340,7 +340,11 @@ def _collection(
 
 
 def _snapshot(
-    started: datetime, org: Record, found: _Collected, collection: dict[str, Any]
+    started: datetime,
+    org: Record,
+    found: _Collected,
+    collection: dict[str, Any],
+    settings: Settings,
 ) -> Snapshot:
     return Snapshot.model_validate(
         {
