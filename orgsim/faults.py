@@ -29,6 +29,8 @@ class Faults:
       ``nextRecordsUrl`` points at the same page.
     - ``foreign_next_page_on``: queries on these objects give an absolute ``nextRecordsUrl`` on
       another host (``FOREIGN_NEXT_PAGE``).
+    - ``missing_fields``: ``Object.Field`` names this org does not have (as an org on another
+      version or edition): left out of describe, INVALID_FIELD in a query.
     """
 
     latency_ms: int = 0
@@ -39,6 +41,7 @@ class Faults:
     invalid_type: frozenset[str] = field(default_factory=frozenset)
     truncate_body_on: frozenset[int] = field(default_factory=frozenset)
     daily_api_max: int = 15000
+    missing_fields: frozenset[str] = field(default_factory=frozenset)
     redirect_to: str | None = None
     redirect_endpoints: frozenset[str] = field(default_factory=frozenset)
     drip_on: frozenset[int] = field(default_factory=frozenset)
