@@ -81,3 +81,17 @@ def test_unreadable_metadata_item_is_not_available_by_full_name_and_incomplete()
 def test_unlisted_connected_app_metadata_is_not_available():
     result = judge(unavailable={"metadata:ConnectedApp": "INSUFFICIENT_ACCESS"})
     assert [(f.resource_type, f.status) for f in result.findings] == [("Org", Status.NOT_AVAILABLE)]
+
+
+@pytest.mark.parametrize("policy", ["BYPASS", "", ["ENFORCE"], {"ipRelaxation": {"x": 1}}])
+def test_a_malformed_oauth_policy_is_not_available_never_passed(policy):
+    app = make_connected_app("Acme_ETL", "Acme ETL")
+    app["oauthPolicy"] = policy
+    finding = judge(app).findings[0]
+    assert finding.status is Status.NOT_AVAILABLE
+
+
+def test_an_absent_ip_relaxation_says_why_it_cannot_be_judged():
+    finding = judge(make_connected_app("Acme_ETL", ip_relaxation=None)).findings[0]
+    assert finding.status is Status.NOT_AVAILABLE
+    assert "v49" in finding.detail
