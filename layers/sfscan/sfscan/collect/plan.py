@@ -37,6 +37,7 @@ SOBJECT_FIELDS: dict[str, tuple[str, ...]] = {
         "PermissionSetId",
         "PermissionSetGroupId",
         "IsActive",
+        "IsRevoked",  # v57+: revoked assignments stay as records (rules ignore them)
         "ExpirationDate",
     ),
     "LoginIpRange": ("Id", "ProfileId", "StartAddress", "EndAddress", "Description"),
