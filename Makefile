@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench build clean
 
-$(STAMP): pyproject.toml
+# Dev dependencies that live in this repository: the org simulator and the local pipeline harness
+# (their own distributions; the sfscan wheel and the Lambda layer ship neither).
+$(STAMP): pyproject.toml orgsim/pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./orgsim -e ./harness
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,9 +24,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Prints the pytest wall time (startup, collection and the run on 2 workers) after pytest's summary.
 test: lint typecheck
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/pytest -n 2 -q
+	@start=$$(date +%s%N); status=0; $(BIN)/pytest -n 2 -q || status=$$?; \
+	end=$$(date +%s%N); \
+	echo "pytest wall time: $$(( (end - start) / 1000000000 )).$$(( (end - start) / 100000000 % 10 )) s (-n 2)"; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

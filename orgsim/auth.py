@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -77,8 +78,16 @@ class KeyMaterial:
     jwt_cert_file: Path  # the certificate "uploaded to the connected app"
 
 
+@functools.cache
+def _tls_key() -> rsa.RSAPrivateKey:
+    """One TLS key per process: generating it takes ~0.13 s, which every simulator a test starts
+    would pay. Each simulator still gets its own certificate; its JWT key stays its own, so an
+    assertion signed by another simulator's key is refused."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def generate_key_material(directory: Path) -> KeyMaterial:
-    tls_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    tls_key = _tls_key()
     jwt_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     files = KeyMaterial(
         directory / "orgsim-ca.pem",

@@ -108,8 +108,9 @@ class OrgSimulator:
             self._server.api = self._api
             user = self.store.user_by_username(self.username) or {}
             self._token = self._sessions.issue(self.username, str(user.get("Id", "")), 0)
+            # A short poll: stop() waits for the serving loop to notice (0.5 s by default).
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="orgsim", daemon=True
+                target=self._server.serve_forever, args=(0.05,), name="orgsim", daemon=True
             )
             self._thread.start()
         except BaseException:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 from moto.server import ThreadedMotoServer
-from sfscan.pipeline.local import LocalPipeline
 from sfscan.store.dynamodb import FindingsStore
+from sfscan_harness.local import LocalPipeline
 
 from orgsim import OrgSimulator
 

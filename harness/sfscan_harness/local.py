@@ -1,6 +1,7 @@
 """The deployed pipeline, run on this machine: AWS served by moto on loopback, the real Lambda
 handlers (functions/*/app.py) called in the order AWS would call them. Used by ``sfscan demo`` and
-the end-to-end tests; nothing here runs in Lambda.
+the end-to-end tests. A development tool: it is not part of the sfscan package or the Lambda layer,
+and it reads the handlers from the source checkout it is installed from.
 
 What Lambda would do is done by hand: SQS messages become SQS events (batch size 1, deleted when
 the handler reports no failure), the table's stream is read with ``dynamodbstreams`` and handed to
@@ -24,7 +25,6 @@ from typing import Any
 
 import boto3
 import requests
-
 from sfscan.domain.errors import InputError
 from sfscan.pipeline import runtime
 from sfscan.store import items
@@ -34,7 +34,8 @@ REGION = "us-east-1"
 MOTO_CREDENTIAL = "testing"
 ACCOUNT = "123456789012"  # moto's default account
 PREFIX = "sfscan/orgs/"
-FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
+# harness/sfscan_harness/local.py -> the checkout's functions/ (installed editable by the Makefile)
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 
 
 def default_table_definition() -> dict[str, Any]:

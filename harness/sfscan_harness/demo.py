@@ -18,10 +18,11 @@ from typing import Any
 from sfscan.cli.org import format_org_table
 from sfscan.domain.findings import Status
 from sfscan.pipeline.dispatch import ScanRequest
-from sfscan.pipeline.local import PREFIX, LocalPipeline
 from sfscan.rules.registry import RULES
 from sfscan.store.dynamodb import FindingsStore
 from sfscan.store.items import ScanSummary
+
+from sfscan_harness.local import PREFIX, LocalPipeline
 
 ORG = "acme"
 BROKEN_ORG = "legacy-sandbox"
