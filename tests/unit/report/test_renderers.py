@@ -129,7 +129,10 @@ def test_table_of_an_empty_result_says_so() -> None:
 
 def test_json_is_the_scan_result_contract() -> None:
     data = json.loads(render_json(MIXED))
+    compliance = [finding.pop("compliance") for finding in data["findings"]]
     assert data == json.loads(json.dumps(MIXED.to_dict()))
+    # Each finding also names the framework requirements its rule supports.
+    assert all(c["nist_800_53"] for c in compliance)
     assert data["org_id"] == ORG_ID and data["evaluated_at"] == "2026-11-28T12:00:00Z"
     assert data["summary"]["by_status"]["FAILED"] == 2
 

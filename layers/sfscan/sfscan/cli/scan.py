@@ -7,11 +7,12 @@ import os
 import re
 import shutil
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sfscan.cli import live
+from sfscan.cli import live, rules
 from sfscan.cli.exit_codes import OK, VIOLATIONS
 from sfscan.cli.files import write_atomically
 from sfscan.domain.errors import InputError
@@ -22,7 +23,7 @@ from sfscan.engine import ScanResult, evaluate
 from sfscan.report import render_csv, render_json, render_table
 from sfscan.report.table import DEFAULT_WIDTH
 
-FORMATS = ("table", "json", "csv", "asff")
+FORMATS = ("table", "json", "csv", "asff", "ocsf", "html")
 DEFAULT_FAIL_ON = "HIGH"
 FAIL_ON_NEVER = "NONE"
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -42,10 +43,14 @@ formats (--format):
   table  findings grouped by rule, worst first, wrapped to the terminal (default)
   json   {{org_id, org_name, evaluated_at, findings: [...], summary, incomplete_rules,
          unavailable}}; each finding has rule_id, org_id, resource_type, resource_id,
-         resource_name, status, severity, title, detail, evidence, remediation, suppressed
-  csv    one row per finding; evidence as compact JSON, remediation_text, remediation_url
+         resource_name, status, severity, title, detail, evidence, remediation, suppressed,
+         compliance (framework -> requirement ids)
+  csv    one row per finding; evidence as compact JSON, remediation_text, remediation_url,
+         compliance
   asff   a JSON list of AWS Security Finding Format findings (needs --aws-account-id and
          --region), ready for `aws securityhub batch-import-findings --findings file://...`
+  ocsf   a JSON list of OCSF Compliance Finding (class 2003) records (Security Lake)
+  html   one self-contained HTML report for people (use with --output report.html)
 
 settings (--settings FILE, JSON; see CONTROL.md "Settings"):
   allowed_networks, lookback_days, outside_login_scope, integration_users, excessive_permissions,
@@ -66,6 +71,8 @@ examples:
   sfscan scan --snapshot acme.json --format csv --fail-on none > findings.csv
   sfscan scan --snapshot acme.json --fail-on critical
   sfscan scan --snapshot acme.json --status failed,not_available   # hide what passed
+  sfscan scan --snapshot acme.json --rules 'SF-IU-*,SF-CA-*' --severity high,critical
+  sfscan scan --snapshot acme.json --format html --output report.html
   sfscan scan --snapshot acme.json --format asff --aws-account-id 123456789012 \\
       --region eu-west-1 --output asff.json
 """
@@ -116,6 +123,7 @@ def register(sub: Any) -> None:
     asff.add_argument(
         "--partition", default="aws", choices=_PARTITIONS, help="AWS partition (default: aws)"
     )
+    rules.add_selection_arguments(p)
     live.add_live_arguments(p)
     p.set_defaults(handler=run)
 
@@ -185,9 +193,18 @@ def _use_colour(args: argparse.Namespace) -> bool:
     return args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def render(result: ScanResult, args: argparse.Namespace) -> str:
+def render(
+    result: ScanResult,
+    args: argparse.Namespace,
+    hidden: dict[str, int] | None = None,
+    settings: Settings | None = None,
+) -> str:
+    if args.format in ("ocsf", "html"):
+        from sfscan.report.formats import render_optional  # needs the optional report extras
+
+        return render_optional(result, args.format, hidden=hidden, settings=settings)
     if args.format == "json":
-        return render_json(result)
+        return render_json(result, hidden)
     if args.format == "csv":
         return render_csv(result)
     if args.format == "asff":
@@ -206,19 +223,21 @@ def render(result: ScanResult, args: argparse.Namespace) -> str:
     width = DEFAULT_WIDTH
     if args.output is None and sys.stdout.isatty():
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-    return render_table(result, width=width, colour=_use_colour(args))
+    return render_table(result, width=width, colour=_use_colour(args), hidden=hidden)
 
 
 def run(args: argparse.Namespace) -> int:
     threshold = parse_fail_on(args.fail_on)
     statuses = parse_statuses(args.status)
     _check_asff_flags(args)
+    selected = rules.select_rules(args.rules, args.exclude_rules, args.severity)
     snapshot, settings = _load_inputs(args)
-    result = evaluate(snapshot, settings)
-    shown = result
+    result = evaluate(snapshot, settings, rules=selected)
+    shown, hidden = result, None
     if statuses is not None:
         shown = replace(result, findings=tuple(f for f in result.findings if f.status in statuses))
-    text = render(shown, args)
+        hidden = dict(Counter(f.status.value for f in result.findings if f.status not in statuses))
+    text = render(shown, args, hidden, settings)
     if args.output:
         write_atomically(Path(args.output), text, flag="--output")
         print(f"sfscan: wrote {len(shown.findings)} findings to {args.output}", file=sys.stderr)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import sfscan
+from sfscan.compliance import load_mapping
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import TrackedFinding, Transition
 from sfscan.engine import ScanResult
@@ -189,6 +190,12 @@ def _compliance(tracked: TrackedFinding, archived: bool) -> dict[str, Any]:
         "Status": finding.status.value,
         "RelatedRequirements": [CONTROL_NAME],
     }
+    # The frameworks the rule supports (compliance/mapping.json), within ASFF's 32-item limit.
+    mapping = load_mapping()
+    compliance["RelatedRequirements"] += mapping.labelled(finding.rule_id)[:31]
+    standards = mapping.standards_ids(finding.rule_id)
+    if standards:
+        compliance["AssociatedStandards"] = [{"StandardsId": s} for s in standards]
     if finding.status is Status.NOT_AVAILABLE:
         compliance["StatusReasons"] = [
             {

@@ -162,6 +162,13 @@ def _check_severity(severity: Any, name: str) -> Iterator[str]:
         yield f"{name}.Original must have 1-{MAX_SEVERITY_ORIGINAL} characters"
 
 
+def _check_associated_standards(compliance: Mapping[str, Any]) -> Iterator[str]:
+    """AssociatedStandards: StandardsId must hold a non-blank character (pattern .*\\S.*)."""
+    for standard in compliance.get("AssociatedStandards") or []:
+        if not str(standard.get("StandardsId") or "").strip():
+            yield "Compliance.AssociatedStandards entries need a non-blank StandardsId"
+
+
 def _check_enums(d: Mapping[str, Any]) -> Iterator[str]:
     if "SchemaVersion" in d and d["SchemaVersion"] not in SCHEMA_VERSIONS:
         yield f"SchemaVersion {d['SchemaVersion']!r} is not one of {sorted(SCHEMA_VERSIONS)}"
@@ -180,6 +187,7 @@ def _check_enums(d: Mapping[str, Any]) -> Iterator[str]:
                 yield "Compliance.StatusReasons entries need a ReasonCode"
         if len(compliance.get("RelatedRequirements") or []) > MAX_RELATED_REQUIREMENTS:
             yield f"Compliance.RelatedRequirements has more than {MAX_RELATED_REQUIREMENTS} items"
+        yield from _check_associated_standards(compliance)
     if "RecordState" in d and d["RecordState"] not in RECORD_STATES:
         yield f"RecordState {d['RecordState']!r} is not one of {sorted(RECORD_STATES)}"
     workflow_status = (d.get("Workflow") or {}).get("Status")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from sfscan.compliance import ComplianceMapping, load_mapping
 from sfscan.domain.findings import Finding
 from sfscan.engine import ScanResult
 from sfscan.report.order import ordered_findings
@@ -24,10 +25,11 @@ CSV_COLUMNS: tuple[str, ...] = (
     "remediation_text",
     "remediation_url",
     "suppressed",
+    "compliance",
 )
 
 
-def _row(finding: Finding) -> dict[str, str]:
+def _row(finding: Finding, mapping: ComplianceMapping) -> dict[str, str]:
     return {
         "rule_id": finding.rule_id,
         "org_id": finding.org_id,
@@ -45,6 +47,8 @@ def _row(finding: Finding) -> dict[str, str]:
         "remediation_text": finding.remediation.text,
         "remediation_url": finding.remediation.url,
         "suppressed": "true" if finding.suppressed else "false",
+        # "NIST.800-53.r5 AC-3; CIS Controls v8 5.5; ...": one cell a spreadsheet can filter on.
+        "compliance": "; ".join(mapping.labelled(finding.rule_id)),
     }
 
 
@@ -52,6 +56,7 @@ def render_csv(result: ScanResult) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    mapping = load_mapping()
     for finding in ordered_findings(result.findings):
-        writer.writerow(_row(finding))
+        writer.writerow(_row(finding, mapping))
     return buffer.getvalue()

@@ -99,23 +99,45 @@ def _row_lines(finding: Finding, widths: tuple[int, int, int, int], style: _Styl
     return lines
 
 
-def summary_line(result: ScanResult) -> str:
-    """``42 findings: 18 FAILED, ... | FAILED by severity: ... | 1 suppressed``."""
+def _status_counts(shown: dict[str, int], hidden: dict[str, int]) -> str:
+    parts = []
+    for status in STATUS_ORDER:
+        text = f"{shown[status.value]} {status.value}"
+        if hidden.get(status.value):
+            text = f"{hidden[status.value]} {status.value} (hidden)"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def summary_line(result: ScanResult, hidden: dict[str, int] | None = None) -> str:
+    """``42 findings: 18 FAILED, ... | FAILED by severity: ... | 1 suppressed``. With --status,
+    ``hidden`` counts what was left out: the line still says how many findings could not be
+    judged (NOT_AVAILABLE), so a filtered report never reads as "nothing is missing"."""
     summary = result.summary()
-    by_status = ", ".join(f"{summary['by_status'][s.value]} {s.value}" for s in STATUS_ORDER)
+    hidden = {k: v for k, v in (hidden or {}).items() if v}
     failed = summary["failed_by_severity"]
     by_severity = ", ".join(
         f"{failed[s.value]} {s.value}"
         for s in sorted(Severity, key=lambda s: -s.rank)
         if failed[s.value]
     )
-    parts = [f"{summary['total']} findings: {by_status}"]
+    total = f"{summary['total']} findings"
+    if hidden:
+        everything = summary["total"] + sum(hidden.values())
+        total = f"{summary['total']} of {everything} findings shown (--status)"
+    parts = [f"{total}: {_status_counts(summary['by_status'], hidden)}"]
     parts.append(f"FAILED by severity: {by_severity or 'none'}")
     parts.append(f"{summary['suppressed']} suppressed")
     return " | ".join(parts)
 
 
-def render_table(result: ScanResult, *, width: int = DEFAULT_WIDTH, colour: bool = False) -> str:
+def render_table(
+    result: ScanResult,
+    *,
+    width: int = DEFAULT_WIDTH,
+    colour: bool = False,
+    hidden: dict[str, int] | None = None,
+) -> str:
     width = max(MIN_WIDTH, width)
     style = _Style(colour)
     out: list[str] = []
@@ -141,5 +163,5 @@ def render_table(result: ScanResult, *, width: int = DEFAULT_WIDTH, colour: bool
         for rule_id, why in sorted(result.incomplete_rules.items()):
             out.extend(_wrap(f"  {rule_id}: {why}", width, indent="      "))
     out.append("")
-    out.extend(_wrap(summary_line(result), width, indent="  "))
+    out.extend(_wrap(summary_line(result, hidden), width, indent="  "))
     return "\n".join(out) + "\n"
