@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench build clean
+.PHONY: demo test lint complexity typecheck unit bench build clean
 
 # Dev dependencies that live in this repository: the org simulator and the local pipeline harness
 # (their own distributions; the sfscan wheel and the Lambda layer ship neither).
@@ -20,6 +20,10 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Report only: functions over the size budgets in pyproject.toml ([tool.ruff.lint.mccabe/pylint]).
+complexity: $(STAMP)
+	$(BIN)/ruff check --select C90,PLR0911,PLR0912,PLR0913,PLR0915 --exit-zero --output-format concise .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

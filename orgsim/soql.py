@@ -7,8 +7,10 @@ understood, the way Salesforce's MALFORMED_QUERY messages do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from orgsim.soql_ast import (
     Aggregate,
@@ -56,6 +58,8 @@ KEYWORDS = frozenset(
         "SCOPE",
     ]
 )
+
+T = TypeVar("T")
 
 
 class SoqlError(Exception):
@@ -357,49 +361,42 @@ class _Parser:
             nulls_first = word == "FIRST"
         return OrderItem(expr, descending, nulls_first)
 
-    def query(self) -> Query:
-        self.expect("SELECT")
-        select = [SelectItem(self.expr(), self.alias(("FROM",)))]
+    def listed(self, item: Callable[[], T]) -> list[T]:
+        """``item`` once, then again after each comma."""
+        items = [item()]
         while self.at(","):
             self.i += 1
-            select.append(SelectItem(self.expr(), self.alias(("FROM",))))
+            items.append(item())
+        return items
+
+    def clause(self, *words: str) -> bool:
+        """Consume ``words`` (e.g. GROUP BY) when the query goes on with the first of them."""
+        if not self.at(words[0]):
+            return False
+        self.i += 1
+        for word in words[1:]:
+            self.expect(word)
+        return True
+
+    def refuse(self, word: str, message: str) -> None:
+        if self.at(word):
+            raise malformed(message)
+
+    def query(self) -> Query:
+        self.expect("SELECT")
+        select = self.listed(lambda: SelectItem(self.expr(), self.alias(("FROM",))))
         self.expect("FROM")
         sobject = self.field_name()
         # An object alias (FROM User u) is allowed and ignored.
         self.alias(("WHERE", "WITH", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FOR", "USING"))
-        where = None
-        group_by: list[str] = []
-        order_by: list[OrderItem] = []
-        limit = offset = None
-        if self.at("USING"):
-            raise malformed("USING SCOPE is not supported by the org simulator")
-        if self.at("WHERE"):
-            self.i += 1
-            where = self.condition()
-        if self.at("WITH"):
-            raise malformed("WITH clauses are not supported by the org simulator")
-        if self.at("GROUP"):
-            self.i += 1
-            self.expect("BY")
-            group_by.append(self.field_name())
-            while self.at(","):
-                self.i += 1
-                group_by.append(self.field_name())
-        if self.at("HAVING"):
-            raise malformed("HAVING is not supported by the org simulator")
-        if self.at("ORDER"):
-            self.i += 1
-            self.expect("BY")
-            order_by.append(self.order_item())
-            while self.at(","):
-                self.i += 1
-                order_by.append(self.order_item())
-        if self.at("LIMIT"):
-            self.i += 1
-            limit = self.integer("LIMIT")
-        if self.at("OFFSET"):
-            self.i += 1
-            offset = self.integer("OFFSET")
+        self.refuse("USING", "USING SCOPE is not supported by the org simulator")
+        where = self.condition() if self.clause("WHERE") else None
+        self.refuse("WITH", "WITH clauses are not supported by the org simulator")
+        group_by = self.listed(self.field_name) if self.clause("GROUP", "BY") else []
+        self.refuse("HAVING", "HAVING is not supported by the org simulator")
+        order_by = self.listed(self.order_item) if self.clause("ORDER", "BY") else []
+        limit = self.integer("LIMIT") if self.clause("LIMIT") else None
+        offset = self.integer("OFFSET") if self.clause("OFFSET") else None
         tok = self.peek()
         if tok is not None:
             raise malformed(f"unexpected token: '{tok.text}' at position {tok.pos}")

@@ -138,27 +138,39 @@ def compare(value: Any, op: str, literal: Literal | tuple[Literal, ...] | Like) 
         return isinstance(value, str) and literal.pattern.fullmatch(value) is not None
     assert not isinstance(literal, tuple)
     if literal is None or value is None:
-        if op == "=":
-            return value is None and literal is None
-        if op == "!=":
-            return (value is None) != (literal is None)
-        return False
+        return _compare_null(value, op, literal)
     if isinstance(literal, DateRange):
-        moment = _as_datetime(value)
-        if moment is None:
-            return False
-        inside = literal.start <= moment < literal.end
-        return {
-            "=": inside,
-            "!=": not inside,
-            "<": moment < literal.start,
-            "<=": moment < literal.end,
-            ">": moment >= literal.end,
-            ">=": moment >= literal.start,
-        }[op]
+        return _compare_date_range(value, op, literal)
     if isinstance(literal, bool) or isinstance(value, bool):
         same = value is literal if isinstance(value, bool) else False
         return {"=": same, "!=": not same}.get(op, False)
+    return _compare_ordered(value, op, literal)
+
+
+def _compare_null(value: Any, op: str, literal: Literal) -> bool:
+    if op == "=":
+        return value is None and literal is None
+    if op == "!=":
+        return (value is None) != (literal is None)
+    return False
+
+
+def _compare_date_range(value: Any, op: str, literal: DateRange) -> bool:
+    moment = _as_datetime(value)
+    if moment is None:
+        return False
+    inside = literal.start <= moment < literal.end
+    return {
+        "=": inside,
+        "!=": not inside,
+        "<": moment < literal.start,
+        "<=": moment < literal.end,
+        ">": moment >= literal.end,
+        ">=": moment >= literal.start,
+    }[op]
+
+
+def _compare_ordered(value: Any, op: str, literal: int | float | str) -> bool:
     left: Any
     right: Any
     if isinstance(literal, int | float):
@@ -319,27 +331,8 @@ def _aggregate(
         total = sum(w for _, _, w in rows)
         start, stop = _window(total, query)
         return Outcome(stop - start, aggregate_rows=())
-    if any(e == Aggregate("COUNT", None) for e in select) and len(select) > 1:
-        raise malformed("COUNT() must be the only element in the SELECT list")
-    for expr in select:
-        if isinstance(expr, Field) and expr.name not in group_by:
-            raise malformed(f"Field must be grouped or aggregated: {expr.name}")
-    groups: dict[tuple[Any, ...], list[tuple[int, Record, int]]] = {}
-    for row in rows:
-        key = tuple(
-            sort_key(row[1].get(f)) if row[1].get(f) is not None else None for f in group_by
-        )
-        groups.setdefault(key, []).append(row)
-    if not group_by:
-        groups = {(): rows}
-    names: list[str] = []
-    unaliased = 0
-    for item, expr in zip(query.select, select, strict=True):
-        if isinstance(expr, Field):
-            names.append(item.alias or expr.name)
-        else:
-            names.append(item.alias or f"expr{unaliased}")
-            unaliased += 0 if item.alias else 1
+    _check_grouped_select(select, group_by)
+    names = _column_names(query, select)
 
     def row_for(members: list[tuple[int, Record, int]]) -> Record:
         first = members[0][1] if members else {}
@@ -348,14 +341,7 @@ def _aggregate(
             for name, e in zip(names, select, strict=True)
         }
 
-    member_lists = list(groups.values())
-    order: list[tuple[Getter, bool, bool]] = []
-    for o in query.order_by:
-        expr = res.expr(o.expr)
-        if isinstance(expr, Field) and expr.name not in group_by:
-            raise malformed(f"ORDER BY field must be grouped: {expr.name}")
-        order.append((_group_value(expr), o.descending, o.nulls_first))
-    member_lists = _ordered(member_lists, order)
+    member_lists = _ordered(_groups(rows, group_by), _group_order(query, res, group_by))
     start, stop = _window(len(member_lists), query)
     chosen = member_lists[start:stop]
     if query.is_count_only:
@@ -367,3 +353,50 @@ def _aggregate(
         )
     agg_rows = tuple(row_for(m) for m in chosen)
     return Outcome(len(agg_rows), aggregate_rows=agg_rows)
+
+
+def _check_grouped_select(select: list[Field | Aggregate], group_by: list[str]) -> None:
+    if any(e == Aggregate("COUNT", None) for e in select) and len(select) > 1:
+        raise malformed("COUNT() must be the only element in the SELECT list")
+    for expr in select:
+        if isinstance(expr, Field) and expr.name not in group_by:
+            raise malformed(f"Field must be grouped or aggregated: {expr.name}")
+
+
+def _groups(
+    rows: list[tuple[int, Record, int]], group_by: list[str]
+) -> list[list[tuple[int, Record, int]]]:
+    if not group_by:
+        return [rows]
+    groups: dict[tuple[Any, ...], list[tuple[int, Record, int]]] = {}
+    for row in rows:
+        key = tuple(
+            sort_key(row[1].get(f)) if row[1].get(f) is not None else None for f in group_by
+        )
+        groups.setdefault(key, []).append(row)
+    return list(groups.values())
+
+
+def _column_names(query: Query, select: list[Field | Aggregate]) -> list[str]:
+    """Aliases, field names, and expr0, expr1, ... for unaliased aggregates (as Salesforce)."""
+    names: list[str] = []
+    unaliased = 0
+    for item, expr in zip(query.select, select, strict=True):
+        if isinstance(expr, Field):
+            names.append(item.alias or expr.name)
+        else:
+            names.append(item.alias or f"expr{unaliased}")
+            unaliased += 0 if item.alias else 1
+    return names
+
+
+def _group_order(
+    query: Query, res: _Resolver, group_by: list[str]
+) -> list[tuple[Getter, bool, bool]]:
+    order: list[tuple[Getter, bool, bool]] = []
+    for o in query.order_by:
+        expr = res.expr(o.expr)
+        if isinstance(expr, Field) and expr.name not in group_by:
+            raise malformed(f"ORDER BY field must be grouped: {expr.name}")
+        order.append((_group_value(expr), o.descending, o.nulls_first))
+    return order

@@ -11,6 +11,7 @@ from typing import Any
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Snapshot
+from sfscan.domain.timestamps import utc_iso
 from sfscan.rules.base import Rule, RuleResult
 from sfscan.rules.context import EvaluationContext
 
@@ -56,7 +57,7 @@ class ScanResult:
         out: dict[str, Any] = {
             "org_id": self.org_id,
             "org_name": self.org_name,
-            "evaluated_at": self.evaluated_at.isoformat().replace("+00:00", "Z"),
+            "evaluated_at": utc_iso(self.evaluated_at),
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary(),
             "incomplete_rules": dict(self.incomplete_rules),

@@ -1,30 +1,26 @@
 """What we ship: the sfscan wheel and the Lambda layer hold the product and none of its test tools.
 
-The wheel is built from a copy of the sources and installed into a fresh venv with the package
-index (what `pip install .` does for a user); the layer is assembled the way `sam build` does for
-a `BuildMethod: python3.12` layer: its requirements.txt installed into a target directory, next to
-the files of its ContentUri (layers/sfscan/).
+The wheel is built from a copy of the sources and its file list read; the layer is assembled the
+way `sam build` does for a `BuildMethod: python3.12` layer: its requirements.txt installed into a
+target directory, next to the files of its ContentUri (layers/sfscan/). That the wheel installed
+into an empty venv scans a snapshot is tests/integration/install/test_wheel_install.py; that an
+installed sfscan without the harness explains `sfscan demo` is tests/unit/cli/test_demo_cli.py.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import os
 import shutil
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
-from sfscan.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[3]
 LAYER_SOURCE = ROOT / "layers" / "sfscan"
-DEMO_ORG = ROOT / "orgsim" / "orgs" / "demo.json"
-DEMO_SETTINGS = ROOT / "orgsim" / "orgs" / "demo.settings.json"
 # Import names (and distribution names) of what only tests, the demo and the gate use.
 TEST_TOOLS = {
     "moto",
@@ -76,17 +72,6 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """bin/ of a fresh venv into which the wheel was pip-installed (dependencies from the index)."""
-    home = tmp_path_factory.mktemp("venv")
-    venv.create(home)  # no pip of its own: this interpreter's pip installs into it
-    pip = (sys.executable, "-m", "pip", "--python", home / "bin" / "python")
-    done = run(*pip, "install", "-q", "--no-compile", wheel, cwd=home)
-    assert done.returncode == 0, done.stderr
-    return home / "bin"
-
-
 def test_the_wheel_ships_the_library_and_no_test_tool(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "sfscan/cli/main.py" in names and "sfscan/rules/registry.py" in names
@@ -100,35 +85,6 @@ def test_the_wheel_ships_the_library_and_no_test_tool(wheel: Path) -> None:
     ]
     assert runtime and not any(tool in line for line in runtime for tool in TEST_TOOLS)
     assert "lark" not in metadata
-
-
-def test_pip_install_into_an_empty_venv_gives_a_working_scan(
-    installed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    args = ["scan", "--snapshot", str(DEMO_ORG), "--settings", str(DEMO_SETTINGS)]
-    expected_code = main([*args, "--format", "json"])  # the same scan in this checkout
-    expected = json.loads(capsys.readouterr().out)
-
-    scan = run(installed / "sfscan", *args, "--format", "json", cwd=tmp_path)
-
-    assert scan.returncode == expected_code == 1, scan.stderr  # FAILED findings at HIGH or above
-    assert json.loads(scan.stdout) == expected
-    table = run(installed / "sfscan", *args, cwd=tmp_path)
-    assert "SF-CA-01" in table.stdout and "FAILED" in table.stdout
-    for tool in ("orgsim", "moto", "pytest", "sfscan_harness"):
-        probe = run(installed / "python", "-c", f"import {tool}", cwd=tmp_path)
-        assert probe.returncode != 0, f"{tool} is installed with sfscan"
-
-
-def test_sfscan_demo_in_an_installed_sfscan_says_what_to_install(
-    installed: Path, tmp_path: Path
-) -> None:
-    demo = run(installed / "sfscan", "demo", cwd=tmp_path)
-
-    assert demo.returncode == 2
-    assert "Traceback" not in demo.stderr and "ModuleNotFoundError" not in demo.stderr
-    assert "make demo" in demo.stderr and "source checkout" in demo.stderr
-    assert "sfscan_harness" in demo.stderr  # the module that is missing, by name
 
 
 def test_the_lambda_layer_holds_no_test_tool(tmp_path: Path) -> None:

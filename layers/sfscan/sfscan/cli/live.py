@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sfscan.collect.collector import collect_snapshot
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.collect.hosts import ALLOWED_HOSTS_ENV, HostPolicy, allowed_hosts_from_env
+from sfscan.collect.progress import terminal_progress
 from sfscan.domain.errors import InputError
 from sfscan.domain.settings import Settings, load_settings
 from sfscan.domain.snapshot import Snapshot
@@ -42,6 +43,7 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
         "Credentials of the scanner's integration user (see docs/collect.md). Each flag falls "
         "back to the environment variable in brackets.",
     )
+    group.add_argument("--quiet", action="store_true", help="show no collection progress on stderr")
     group.add_argument(
         "--secret-file",
         metavar="FILE",
@@ -216,7 +218,13 @@ def collect_from_args(args: argparse.Namespace) -> tuple[Snapshot, Settings | No
     settings_path = getattr(args, "settings", None)
     if settings_path:
         credentials = credentials.model_copy(update={"settings": load_settings(settings_path)})
-    snapshot = collect_snapshot(
-        credentials, host_policy=host_policy, ca_bundle=ca_bundle, progress=_progress
-    )
+    # A status line on a terminal, the collector's lines otherwise, nothing with --quiet.
+    with terminal_progress(getattr(args, "quiet", False), _progress) as (progress, budget):
+        snapshot = collect_snapshot(
+            credentials,
+            host_policy=host_policy,
+            ca_bundle=ca_bundle,
+            progress=progress,
+            budget=budget,
+        )
     return snapshot, stored

@@ -41,6 +41,7 @@ from sfscan.collect.plan import (
 from sfscan.domain.errors import ScanIncompleteError
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import SCHEMA, OrgInfo, Record, Snapshot
+from sfscan.domain.timestamps import utc_iso
 
 Progress = Callable[[str], None]
 
@@ -107,7 +108,7 @@ class _Scan:
         result = collect_login_history(self.client.query, start, self.now)
         with self.found.lock:
             self.found.login_history = result.mode
-            self.found.login_history_window = {"from": _iso(start), "to": _iso(self.now)}
+            self.found.login_history_window = {"from": utc_iso(start), "to": utc_iso(self.now)}
         self.put("sobjects", "LoginHistory", result.rows)
 
     def oauth_tokens(self) -> None:
@@ -187,10 +188,6 @@ def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
         raise first_error
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _daily_remaining(client: OrgClient) -> int | None:
     try:
         daily = client.limits().get("DailyApiRequests") or {}
@@ -209,6 +206,7 @@ def collect_snapshot(
     now: datetime | None = None,
     concurrency: int = 4,
     http_config: HttpConfig | None = None,
+    budget: CallBudget | None = None,
 ) -> Snapshot:
     """Collect the org the credentials open. ``captured_at`` is the scan's start (``now``)."""
     started = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -222,7 +220,7 @@ def collect_snapshot(
             with lock:
                 progress(line)
 
-    budget = CallBudget()
+    budget = budget if budget is not None else CallBudget()  # given: a progress display reads it
     session = ScanSession(host_policy, ca_bundle=ca_bundle, config=http_config, budget=budget)
     settings = credentials.settings or Settings()
     try:

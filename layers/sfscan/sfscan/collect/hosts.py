@@ -72,16 +72,6 @@ class HostPolicy:
     def extra_allowed(self) -> tuple[str, ...]:
         return tuple(h if p is None else f"{h}:{p}" for h, p in self._extra)
 
-    def is_extra_allowed(self, url: str) -> bool:
-        """True when ``url``'s host was allowed by --allow-host (not by being Salesforce's)."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
-        try:
-            port = parts.port
-        except ValueError:
-            return False
-        return any(h == host and (p is None or p == port) for h, p in self._extra)
-
     def check(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme.lower() != "https":

@@ -20,7 +20,6 @@ from sfscan.domain.errors import InputError, describe_validation_errors
 SCHEMA = "sfscan-snapshot/1"
 
 Record = dict[str, Any]
-SECTIONS = ("sobject", "tooling", "metadata")
 
 
 class OrgInfo(BaseModel):

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from sfscan.collect.collector import collect_snapshot
 from sfscan.collect.credentials import OrgCredentials
 from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.progress import log_progress
 from sfscan.domain.errors import InputError
 from sfscan.domain.snapshot import Snapshot
 from sfscan.pipeline.config import SECRET_MAX_AGE_SECONDS, DispatchConfig, PublishConfig, ScanConfig
@@ -89,7 +91,15 @@ def scan_runtime(config: ScanConfig) -> ScanRuntime:
     policy = HostPolicy(config.allowed_hosts)
 
     def collect(credentials: OrgCredentials) -> Snapshot:
-        return collect_snapshot(credentials, host_policy=policy, ca_bundle=config.ca_bundle)
+        # The scan function's JSON logger (a child: same service, format and keys, e.g. org_name).
+        progress, budget = log_progress(Logger(child=True).info)
+        return collect_snapshot(
+            credentials,
+            host_policy=policy,
+            ca_bundle=config.ca_bundle,
+            progress=progress,
+            budget=budget,
+        )
 
     store = FindingsStore(client("dynamodb"), config.table, history_days=config.history_days)
     deps = ScanDeps(store=store, read_secret=read_org_secret, collect=collect, clock=utc_now)

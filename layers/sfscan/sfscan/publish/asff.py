@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +26,7 @@ import sfscan
 from sfscan.compliance import load_mapping
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.timestamps import utc_iso
 from sfscan.engine import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
@@ -71,9 +72,7 @@ def asff_timestamp(moment: datetime) -> str:
 
     A naive datetime is taken to be UTC: the store and the engine only produce UTC times.
     """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(moment, timespec="milliseconds")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Sequence
 
 from sfscan.domain.findings import Finding, Severity, Status
+from sfscan.domain.timestamps import utc_iso
 from sfscan.engine import ScanResult
 from sfscan.report.order import STATUS_ORDER, grouped_by_rule
 
@@ -142,7 +143,7 @@ def render_table(
     style = _Style(colour)
     out: list[str] = []
     heading = f"{result.org_name or result.org_id} ({result.org_id})"
-    evaluated = result.evaluated_at.isoformat().replace("+00:00", "Z")
+    evaluated = utc_iso(result.evaluated_at)
     out.extend(_wrap(f"sfscan: {heading}, evaluated at {evaluated}", width))
     if not result.findings:
         out.append("")

@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from sfscan.domain.snapshot import Record
-from sfscan.rules._values import as_text, id_key, iso, parse_time
+from sfscan.domain.timestamps import utc_iso as iso
+from sfscan.rules._values import as_text, id_key, parse_time
 
 
 class LoginKind(StrEnum):

@@ -70,11 +70,6 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def iso(moment: datetime) -> str:
-    """The evidence form of a time: ISO 8601 in UTC with a trailing Z."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def nested(record: Any, *path: str) -> Any:
     """record[path[0]][path[1]]... or None when any step is absent or not a mapping."""
     current = record

@@ -16,6 +16,7 @@ from typing import Any
 
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
 from sfscan.domain.snapshot import Record
+from sfscan.domain.timestamps import utc_iso as iso
 from sfscan.rules._apps import (
     CONNECTED_APP,
     CONNECTED_APPLICATION,
@@ -28,7 +29,7 @@ from sfscan.rules._apps import (
     without_namespace,
 )
 from sfscan.rules._findings import HELP_OAUTH_USAGE, describe_missing
-from sfscan.rules._values import as_text, id18, id_key, iso, parse_time
+from sfscan.rules._values import as_text, id18, id_key, parse_time
 from sfscan.rules.base import Outcome, Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 

@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sfscan.domain.errors import SfscanError
 from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.timestamps import utc_iso
 from sfscan.store import items as it
 
 # DynamoDB's documented BatchWriteItem limit. moto accepts more, so we enforce it here.
@@ -217,6 +218,6 @@ class FindingsStore:
                 UpdateExpression="SET #m = :when",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#m)",
                 ExpressionAttributeNames={"#m": attribute},
-                ExpressionAttributeValues=to_ddb({":when": it.iso(when)}),
+                ExpressionAttributeValues=to_ddb({":when": utc_iso(when)}),
             ),
         )

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sfscan.domain.findings import Finding
 from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
+from sfscan.domain.timestamps import utc_iso as iso
 
 ORG_PREFIX = "ORG#"
 FINDING_PREFIX = "FINDING#"
@@ -41,10 +42,6 @@ ATTRIBUTE_DEFINITIONS = (
 )
 
 Item = dict[str, Any]
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:
