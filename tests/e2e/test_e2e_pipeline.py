@@ -134,7 +134,7 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
     acme2 = store.get_summary("acme", scan2)
     assert acme2 is not None and acme2.ok and acme2.resolved >= 2 and acme2.opened == 0
     resolved = {
-        (t.finding.rule_id, t.finding.resource_id) for t in store.changed_in_scan("acme", scan2)
+        (t.finding.rule_id, t.finding.resource_id) for t in store.changed_in_scans("acme", [scan2])
     }
     assert ("SF-CA-01", LEGACY_ETL) in resolved and ("SF-IU-01", LEGACY_USER) in resolved
 

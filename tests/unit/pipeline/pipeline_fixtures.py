@@ -6,14 +6,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from cfnlint.decode import cfn_yaml
+from moto import mock_aws
 from sfscan.domain.snapshot import Snapshot
+from sfscan.pipeline import runtime
+from sfscan.store.dynamodb import FindingsStore
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -174,3 +180,158 @@ def load_handler(name: str) -> ModuleType:
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / name).read_text())
+
+
+def scan_event(scan_id: str, org_name: str = "demo") -> dict[str, Any]:
+    """An SQS event holding one scan request, as the scan function receives it."""
+    body = json.dumps(
+        {
+            "scan_id": scan_id,
+            "org_name": org_name,
+            "secret_name": PREFIX + org_name,
+            "requested_at": "2026-11-28T03:00:00Z",
+        }
+    )
+    return {
+        "Records": [
+            {
+                "messageId": f"{scan_id}-{org_name}",
+                "receiptHandle": "rh",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:scan",
+                "awsRegion": REGION,
+            }
+        ]
+    }
+
+
+class Stream:
+    """Reads the findings table's stream (moto) and hands new records over as Lambda would."""
+
+    def __init__(self, session: Any, table: str) -> None:
+        # moto (in process) answers only when the endpoint is given explicitly.
+        self.client = session.client(
+            "dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        )
+        desc = session.client("dynamodb").describe_table(TableName=table)["Table"]
+        self.arn = desc["LatestStreamArn"]
+        self.seen: set[str] = set()
+
+    def new_records(self) -> list[dict[str, Any]]:
+        shards = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        out: list[dict[str, Any]] = []
+        for shard in shards:
+            iterator = self.client.get_shard_iterator(
+                StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            while iterator:
+                resp = self.client.get_records(ShardIterator=iterator, Limit=1000)
+                for r in resp["Records"]:
+                    if r["eventID"] not in self.seen:
+                        self.seen.add(r["eventID"])
+                        out.append(_lambda_record(r, self.arn))
+                iterator = resp.get("NextShardIterator") if resp["Records"] else None
+        return out
+
+    def event(self) -> dict[str, Any]:
+        return {"Records": self.new_records()}
+
+
+def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, int | float):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+ETL = "Acme_ETL"
+
+
+class World:
+    def __init__(self, session: Any, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.session, self.aws = session, aws
+        self.stream = Stream(session, aws.table)
+        self.store = FindingsStore(session.client("dynamodb"), aws.table)
+        # What the org looks like to the next collection, and a hook run inside it.
+        self.relax: dict[str, str] = {}
+        self.during_collect: dict[str, Callable[[], None]] = {}
+        self.snapshot: Snapshot | None = None  # when set, what every collection returns
+        self.current: list[str] = []
+        monkeypatch.setattr(runtime, "collect_snapshot", self._collect)
+
+    def _collect(self, *_a: Any, **_k: Any) -> Snapshot:
+        scan_id = self.current[-1]
+        hook = self.during_collect.pop(scan_id, None)
+        if hook is not None:
+            hook()
+        return self.snapshot or make_snapshot(self.relax.get(scan_id, "BYPASS"))
+
+    def set_settings(self, settings: dict[str, Any]) -> None:
+        secret = {**credentials_json("demo"), "settings": settings}
+        self.session.client("secretsmanager").put_secret_value(
+            SecretId=PREFIX + "demo", SecretString=json.dumps(secret)
+        )
+        runtime.reset()
+
+    def scan(self, scan_id: str) -> dict[str, Any]:
+        self.current.append(scan_id)
+        try:  # a fresh module: two invocations may overlap, each with its own batch processor
+            result: dict[str, Any] = load_handler("scan").handler(
+                scan_event(scan_id), FakeContext()
+            )
+            return result
+        finally:
+            self.current.pop()
+
+    def publish(self) -> dict[str, Any]:
+        result: dict[str, Any] = load_handler("publish").handler(self.stream.event(), FakeContext())
+        return result
+
+    def mails(self) -> list[dict[str, Any]]:
+        return read_inbox(self.session, self.aws.inbox_url)
+
+    def etl(self) -> Any:
+        found = self.store.load_findings("demo").values()
+        [tracked] = [t for t in found if t.key.endswith(f"/SF-CA-01/{ETL}")]
+        return tracked
+
+    def hub(self) -> list[dict[str, Any]]:
+        return self.session.client("securityhub").get_findings()["Findings"]
+
+
+@contextmanager
+def handler_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """moto with the stack's resources and a registered org "demo"; the real handlers run with
+    the collector replaced by ``make_snapshot`` (World.relax / World.snapshots choose it)."""
+    aws_env(monkeypatch)
+    runtime.reset()
+    with mock_aws():
+        session = boto3.session.Session()
+        aws = create_resources(session)
+        session.client("securityhub").enable_security_hub()
+        session.client("secretsmanager").create_secret(
+            Name=PREFIX + "demo", SecretString=json.dumps(credentials_json("demo"))
+        )
+        for name, value in {
+            "SFSCAN_TABLE": aws.table,
+            "SFSCAN_ORG_SECRET_PREFIX": PREFIX,
+            "SFSCAN_SCAN_QUEUE_URL": aws.queue_url,
+            "SFSCAN_TOPIC_ARN": aws.topic_arn,
+            "SFSCAN_ENABLE_SECURITY_HUB": "true",
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield World(session, aws, monkeypatch)
+    runtime.reset()

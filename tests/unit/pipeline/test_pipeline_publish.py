@@ -1,25 +1,15 @@
 """Publishing a recorded scan: one SNS message per org per scan, Security Hub for every changed or
-still-open finding, and nothing twice."""
+still-open finding, nothing twice and nothing lost. On the in-memory fakes of the ports (held to
+the AWS adapters by test_port_contracts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from pipeline_fixtures import (
-    ACCOUNT,
-    PREFIX,
-    REGION,
-    Aws,
-    aws_env,
-    create_resources,
-    make_snapshot,
-    read_inbox,
-)
+from pipeline_fixtures import ACCOUNT, PREFIX, REGION, make_snapshot
 from sfscan.domain.settings import Settings
 from sfscan.engine import evaluate
 from sfscan.pipeline.config import ScanConfig
@@ -31,11 +21,12 @@ from sfscan.pipeline.publish import (
     summary_from_stream_record,
 )
 from sfscan.pipeline.scan import ScanDeps, scan_org
-from sfscan.publish.securityhub import SecurityHubPublisher
-from sfscan.publish.sns import SnsPublisher
-from sfscan.store.dynamodb import FindingsStore, to_ddb
+from sfscan.publish.notify import Notification
+from sfscan.store.dynamodb import to_ddb
 from sfscan.store.items import ScanSummary, summary_to_item, tracked_to_item
 from sfscan.store.transitions import apply_scan
+
+from tests.unit.pipeline.fakes import FakeNotifier, FakeSecurityHub, InMemoryFindingsStore
 
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 CONFIG = ScanConfig(table="findings", org_secret_prefix=PREFIX)
@@ -50,17 +41,26 @@ class Clock:
         return self.now
 
 
+@dataclass
+class World:
+    store: InMemoryFindingsStore = field(default_factory=InMemoryFindingsStore)
+    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    hub: FakeSecurityHub = field(default_factory=FakeSecurityHub)
+    read: int = 0
+
+    def inbox(self) -> list[Notification]:
+        """Messages sent since the last look."""
+        new = self.notifier.sent[self.read :]
+        self.read = len(self.notifier.sent)
+        return new
+
+
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Aws, FindingsStore]]:
-    aws_env(monkeypatch)
-    with mock_aws():
-        session = boto3.session.Session()
-        aws = create_resources(session)
-        session.client("securityhub").enable_security_hub()
-        yield session, aws, FindingsStore(session.client("dynamodb"), aws.table)
+def env() -> World:
+    return World()
 
 
-def scan(store: FindingsStore, scan_id: str, relax: str, clock: Clock) -> ScanSummary:
+def scan(store: InMemoryFindingsStore, scan_id: str, relax: str, clock: Clock) -> ScanSummary:
     snapshot = make_snapshot(relax)
     deps = ScanDeps(
         store=store,
@@ -75,88 +75,75 @@ def scan(store: FindingsStore, scan_id: str, relax: str, clock: Clock) -> ScanSu
     return scan_org(ScanRequest(scan_id, "acme", PREFIX + "acme", clock()), deps, CONFIG).summary
 
 
-def publish_deps(
-    session: Any, aws: Aws, store: FindingsStore, clock: Clock, hub: bool = True
-) -> PublishDeps:
+def publish_deps(world: World, clock: Clock, hub: bool = True) -> PublishDeps:
     return PublishDeps(
-        store=store,
-        notifier=SnsPublisher(session.client("sns"), aws.topic_arn),
-        security_hub=SecurityHubPublisher(session.client("securityhub"), sleep=lambda _s: None)
-        if hub
-        else None,
+        store=world.store,
+        notifier=world.notifier,
+        security_hub=world.hub if hub else None,
         location=AwsLocation(account_id=ACCOUNT, region=REGION),
         clock=clock,
     )
 
 
-def hub_findings(session: Any) -> dict[str, dict[str, Any]]:
-    found = session.client("securityhub").get_findings(MaxResults=100)["Findings"]
-    return {f["Id"]: f for f in found}
-
-
-def test_open_then_resolve_notifies_each_change_once(env: tuple[Any, Aws, FindingsStore]) -> None:
-    session, aws, store = env
+def test_open_then_resolve_notifies_each_change_once(env: World) -> None:
+    store = env.store
     clock = Clock()
     s1 = scan(store, "s1", "BYPASS", clock)
-    report = publish_scan(s1, publish_deps(session, aws, store, clock))
+    report = publish_scan(s1, publish_deps(env, clock))
     assert (report.messages, report.opened, report.imported) == (1, 1, 1)
-    [mail] = read_inbox(session, aws.inbox_url)
-    assert "Acme" in mail["Subject"] or "acme" in mail["Subject"]
-    assert "Acme ETL" in mail["Message"] or "Acme_ETL" in mail["Message"]
-    assert mail["MessageAttributes"]["severity"]["Value"]
-    [finding] = hub_findings(session).values()
+    [mail] = env.inbox()
+    assert "Acme" in mail.subject or "acme" in mail.subject
+    assert "Acme ETL" in mail.message or "Acme_ETL" in mail.message
+    assert mail.attributes["severity"]
+    [finding] = env.hub.findings.values()
     assert finding["RecordState"] == "ACTIVE" and finding["Compliance"]["Status"] == "FAILED"
     first_update = finding["UpdatedAt"]
 
     # The same stream record delivered again: nothing new is sent.
-    again = publish_scan(s1, publish_deps(session, aws, store, clock))
-    assert again.skipped == "already published" and read_inbox(session, aws.inbox_url) == []
+    again = publish_scan(s1, publish_deps(env, clock))
+    assert again.skipped == "already published" and env.inbox() == []
 
     s2 = scan(store, "s2", "ENFORCE", clock)
-    report2 = publish_scan(s2, publish_deps(session, aws, store, clock))
+    report2 = publish_scan(s2, publish_deps(env, clock))
     assert (report2.messages, report2.resolved) == (1, 1)
-    [mail2] = read_inbox(session, aws.inbox_url)
-    assert "resolved" in mail2["Message"].lower()
-    [finding2] = hub_findings(session).values()
+    [mail2] = env.inbox()
+    assert "resolved" in mail2.message.lower()
+    [finding2] = env.hub.findings.values()
     assert finding2["RecordState"] == "ARCHIVED" and finding2["UpdatedAt"] > first_update
 
 
 def test_still_open_findings_are_reimported_every_scan_but_not_notified(
-    env: tuple[Any, Aws, FindingsStore],
+    env: World,
 ) -> None:
-    session, aws, store = env
+    store = env.store
     clock = Clock()
-    publish_scan(scan(store, "s1", "BYPASS", clock), publish_deps(session, aws, store, clock))
-    read_inbox(session, aws.inbox_url)
-    before = next(iter(hub_findings(session).values()))["UpdatedAt"]
-    report = publish_scan(
-        scan(store, "s2", "BYPASS", clock), publish_deps(session, aws, store, clock)
-    )
+    publish_scan(scan(store, "s1", "BYPASS", clock), publish_deps(env, clock))
+    env.inbox()
+    before = next(iter(env.hub.findings.values()))["UpdatedAt"]
+    report = publish_scan(scan(store, "s2", "BYPASS", clock), publish_deps(env, clock))
     assert (report.messages, report.imported) == (0, 1)
-    assert read_inbox(session, aws.inbox_url) == []
-    after = next(iter(hub_findings(session).values()))
+    assert env.inbox() == []
+    after = next(iter(env.hub.findings.values()))
     assert after["UpdatedAt"] > before and after["RecordState"] == "ACTIVE"
 
 
-def test_security_hub_off_imports_nothing(env: tuple[Any, Aws, FindingsStore]) -> None:
-    session, aws, store = env
+def test_security_hub_off_imports_nothing(env: World) -> None:
+    store = env.store
     clock = Clock()
-    report = publish_scan(
-        scan(store, "s1", "BYPASS", clock), publish_deps(session, aws, store, clock, hub=False)
-    )
+    report = publish_scan(scan(store, "s1", "BYPASS", clock), publish_deps(env, clock, hub=False))
     assert (report.messages, report.imported) == (1, 0)
-    assert hub_findings(session) == {}
+    assert env.hub.findings == {}
 
 
 def test_failed_scan_is_marked_published_without_messages(
-    env: tuple[Any, Aws, FindingsStore],
+    env: World,
 ) -> None:
-    session, aws, store = env
+    store = env.store
     clock = Clock()
     failed = ScanSummary("acme", "s1", T0, T0, error="secret is not valid JSON", error_kind="input")
     store.put_summary(failed)
-    report = publish_scan(failed, publish_deps(session, aws, store, clock))
-    assert report.skipped == "scan failed" and read_inbox(session, aws.inbox_url) == []
+    report = publish_scan(failed, publish_deps(env, clock))
+    assert report.skipped == "scan failed" and env.inbox() == []
     stored = store.get_summary("acme", "s1")
     assert stored is not None and stored.published_at is not None
 

@@ -1,22 +1,14 @@
-"""Scan use case against moto DynamoDB, with the collector replaced by a snapshot."""
+"""Scan use case on the in-memory findings store (held to the DynamoDB adapter by
+test_port_contracts.py), with the collector replaced by a snapshot."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from pipeline_fixtures import (
-    ORG_ID,
-    PREFIX,
-    aws_env,
-    create_resources,
-    credentials_json,
-    make_snapshot,
-)
+from pipeline_fixtures import ORG_ID, PREFIX, credentials_json, make_snapshot
 from sfscan.collect.credentials import OrgCredentials
 from sfscan.domain.errors import InputError, ScanIncompleteError
 from sfscan.domain.lifecycle import Transition
@@ -25,23 +17,20 @@ from sfscan.domain.snapshot import Snapshot
 from sfscan.pipeline.config import ScanConfig
 from sfscan.pipeline.dispatch import ScanRequest
 from sfscan.pipeline.scan import ScanDeps, effective_settings, scan_org
-from sfscan.store.dynamodb import FindingsStore
+
+from tests.unit.pipeline.fakes import InMemoryFindingsStore
 
 NOW = datetime(2026, 11, 28, 3, 0, 5, tzinfo=UTC)
 CONFIG = ScanConfig(table="findings", org_secret_prefix=PREFIX)
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FindingsStore]:
-    aws_env(monkeypatch)
-    with mock_aws():
-        session = boto3.session.Session()
-        create_resources(session)
-        yield FindingsStore(session.client("dynamodb"), "findings")
+def store() -> InMemoryFindingsStore:
+    return InMemoryFindingsStore()
 
 
 def deps(
-    store: FindingsStore,
+    store: InMemoryFindingsStore,
     snapshot: Snapshot | Exception,
     secrets: dict[str, Any] | None = None,
 ) -> ScanDeps:
@@ -65,7 +54,7 @@ def request(scan_id: str, org: str = "acme") -> ScanRequest:
     return ScanRequest(scan_id, org, PREFIX + org, NOW)
 
 
-def test_first_scan_opens_the_violation_and_records_a_summary(store: FindingsStore) -> None:
+def test_first_scan_opens_the_violation_and_records_a_summary(store: InMemoryFindingsStore) -> None:
     report = scan_org(request("s1"), deps(store, make_snapshot()), CONFIG)
     s = report.summary
     assert not report.already_done and s.ok
@@ -73,27 +62,29 @@ def test_first_scan_opens_the_violation_and_records_a_summary(store: FindingsSto
     assert s.by_status["FAILED"] == 1 and s.failed_by_severity["HIGH"] == 1
     assert (s.api_calls, s.daily_api_remaining) == (9, 14991)
     assert "SF-IU-01" in s.incomplete_rules
-    [opened] = store.changed_in_scan("acme", "s1")
+    [opened] = store.changed_in_scans("acme", ["s1"])
     assert (opened.finding.resource_id, opened.transition) == ("Acme_ETL", Transition.OPENED)
     latest = {x.org_name: x for x in store.latest_scans()}
     assert latest["acme"].scan_id == "s1"
 
 
-def test_fix_then_rescan_resolves(store: FindingsStore) -> None:
+def test_fix_then_rescan_resolves(store: InMemoryFindingsStore) -> None:
     scan_org(request("s1"), deps(store, make_snapshot("BYPASS")), CONFIG)
     s2 = scan_org(request("s2"), deps(store, make_snapshot("ENFORCE")), CONFIG).summary
     assert (s2.opened, s2.resolved, s2.open_violations) == (0, 1, 0)
-    [resolved] = store.changed_in_scan("acme", "s2")
+    [resolved] = store.changed_in_scans("acme", ["s2"])
     assert resolved.transition is Transition.RESOLVED and not resolved.open
 
 
-def test_deleted_app_resolves_only_because_its_rule_is_complete(store: FindingsStore) -> None:
+def test_deleted_app_resolves_only_because_its_rule_is_complete(
+    store: InMemoryFindingsStore,
+) -> None:
     scan_org(request("s1"), deps(store, make_snapshot("BYPASS")), CONFIG)
     s2 = scan_org(request("s2"), deps(store, make_snapshot(with_etl=False)), CONFIG).summary
     assert s2.resolved == 1
 
 
-def test_same_scan_twice_changes_nothing(store: FindingsStore) -> None:
+def test_same_scan_twice_changes_nothing(store: InMemoryFindingsStore) -> None:
     first = scan_org(request("s1"), deps(store, make_snapshot()), CONFIG)
     before = store.load_findings("acme")
     again = scan_org(request("s1"), deps(store, make_snapshot("ENFORCE")), CONFIG)
@@ -116,7 +107,7 @@ def test_same_scan_twice_changes_nothing(store: FindingsStore) -> None:
     ],
 )
 def test_org_failure_is_recorded_not_raised(
-    store: FindingsStore,
+    store: InMemoryFindingsStore,
     secrets: dict[str, Any] | None,
     failure: Exception | None,
     kind: str,
@@ -131,7 +122,7 @@ def test_org_failure_is_recorded_not_raised(
     assert store.get_summary("acme", "s1") == s
 
 
-def test_one_org_failing_does_not_touch_another(store: FindingsStore) -> None:
+def test_one_org_failing_does_not_touch_another(store: InMemoryFindingsStore) -> None:
     secrets = {f"{PREFIX}acme": credentials_json(), f"{PREFIX}broken": "not an object"}
     scan_org(request("s1", "broken"), deps(store, make_snapshot(), secrets), CONFIG)
     good = scan_org(request("s1", "acme"), deps(store, make_snapshot(), secrets), CONFIG)
@@ -140,7 +131,7 @@ def test_one_org_failing_does_not_touch_another(store: FindingsStore) -> None:
     assert by_org["broken"].error and by_org["acme"].ok
 
 
-def test_a_secret_outside_the_prefix_is_refused(store: FindingsStore) -> None:
+def test_a_secret_outside_the_prefix_is_refused(store: InMemoryFindingsStore) -> None:
     req = ScanRequest("s1", "acme", "prod/database", NOW)
     s = scan_org(req, deps(store, make_snapshot(), {"prod/database": {}}), CONFIG).summary
     assert not s.ok and "not under the registered prefix" in s.error
@@ -161,7 +152,9 @@ def test_stack_defaults_fill_only_what_the_org_did_not_set() -> None:
     assert [str(n) for n in own.allowed_networks] == ["192.0.2.0/24"] and own.lookback_days == 60
 
 
-def test_the_org_is_collected_with_the_settings_it_is_judged_by(store: FindingsStore) -> None:
+def test_the_org_is_collected_with_the_settings_it_is_judged_by(
+    store: InMemoryFindingsStore,
+) -> None:
     # The stack's look-back (90 days) must also decide the login window that is collected:
     # logins older than the org's default 30 days would otherwise be judged without being read.
     cfg = ScanConfig(table="findings", org_secret_prefix=PREFIX, lookback_days=90)

@@ -2,30 +2,24 @@
 Security Hub already holds makes it SUPPRESSED, one that ends makes it NEW again, and a scan that
 changes no suppression leaves the workflow a person set alone.
 
-Security Hub is moto behind HubWithWorkflow: moto lacks BatchUpdateFindings and, unlike the
-service, lets a re-import overwrite the workflow (which would hide the very bug tested here).
+Security Hub is the in-memory fake of the port, which (like the service, unlike moto) keeps the
+workflow on a re-import; test_port_contracts.py holds it to the real publisher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from pipeline_fixtures import ACCOUNT, ORG_ID, PREFIX, REGION, aws_env, create_resources
+from pipeline_fixtures import ACCOUNT, ORG_ID, PREFIX, REGION
 from pipeline_fixtures import make_snapshot as org_snapshot
 from sfscan.pipeline.config import ScanConfig
 from sfscan.pipeline.dispatch import ScanRequest
 from sfscan.pipeline.publish import AwsLocation, PublishDeps, PublishReport, publish_scan
 from sfscan.pipeline.scan import ScanDeps, scan_org
-from sfscan.publish.securityhub import SecurityHubPublisher
-from sfscan.publish.sns import SnsPublisher
-from sfscan.store.dynamodb import FindingsStore
 
-from tests.unit.publish.hub_double import HubWithWorkflow
+from tests.unit.pipeline.fakes import FakeNotifier, FakeSecurityHub, InMemoryFindingsStore
 
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # the snapshot's captured_at: the evaluation time
 CONFIG = ScanConfig(table="findings", org_secret_prefix=PREFIX)
@@ -43,11 +37,10 @@ class Clock:
 
 
 class World:
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.aws = create_resources(session)
-        self.store = FindingsStore(session.client("dynamodb"), self.aws.table)
-        self.hub = HubWithWorkflow(session.client("securityhub"))
+    def __init__(self) -> None:
+        self.store = InMemoryFindingsStore()
+        self.hub = FakeSecurityHub()
+        self.notifier = FakeNotifier()
         self.clock = Clock()
 
     def scan_and_publish(
@@ -72,23 +65,19 @@ class World:
     def publish_deps(self) -> PublishDeps:
         return PublishDeps(
             store=self.store,
-            notifier=SnsPublisher(self.session.client("sns"), self.aws.topic_arn),
-            security_hub=SecurityHubPublisher(self.hub, sleep=lambda _s: None),
+            notifier=self.notifier,
+            security_hub=self.hub,
             location=AwsLocation(account_id=ACCOUNT, region=REGION),
             clock=self.clock,
         )
 
     def etl(self) -> dict[str, Any]:
-        return self.hub.findings()[ETL_ID]
+        return self.hub.findings[ETL_ID]
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    aws_env(monkeypatch)
-    with mock_aws():
-        session = boto3.session.Session()
-        session.client("securityhub").enable_security_hub()
-        yield World(session)
+def world() -> World:
+    return World()
 
 
 def test_a_suppression_added_to_an_open_violation_suppresses_it_in_security_hub(

@@ -23,6 +23,7 @@ _RULES: dict[str, tuple[str, Severity, str]] = {
     "SF-IU-05": ("Integration user's profile is shared with people", Severity.MEDIUM, "User"),
     "SF-CA-01": ("Connected app relaxes IP restrictions", Severity.HIGH, "ConnectedApp"),
     "SF-ORG-01": ("IP ranges are not enforced on every request", Severity.MEDIUM, "Org"),
+    "SF-NET-01": ("API logins from outside the company network", Severity.HIGH, "User"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from publish_builders import (
@@ -19,7 +19,7 @@ from publish_builders import (
     resolved,
 )
 from sfscan.domain.findings import Severity, Status
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.engine import ScanResult
 from sfscan.publish.asff import FINDING_TYPE, build_asff_finding, findings_to_asff
 from sfscan.publish.asff_validate import validate_finding
@@ -58,9 +58,13 @@ def test_failed_finding_carries_everything_a_security_hub_user_sees() -> None:
         "Software and Configuration Checks/Industry and Regulatory Standards/"
         "Salesforce Security Guidance"
     ]
+    # The org's name tells findings of several orgs apart in one Security Hub list.
     assert asff["Title"] == (
         "SF-IU-01 Integration user can log in to the UI (not API Only): etl@acme.example"
+        f" in {ORG_NAME}"
     )
+    assert (asff["ProductName"], asff["CompanyName"]) == ("sfscan Salesforce scanner", "sfscan")
+    assert "Note" not in asff  # only a suppressed finding carries a note
     assert asff["Description"].startswith("etl@acme.example is an integration user")
     assert asff["Compliance"]["Status"] == "FAILED"
     assert "StatusReasons" not in asff["Compliance"]
@@ -76,7 +80,8 @@ def test_failed_finding_carries_everything_a_security_hub_user_sees() -> None:
     assert asff["ProductFields"]["ProviderVersion"]
     [resource] = asff["Resources"]
     assert resource["Type"] == "Other"
-    assert resource["Id"] == f"salesforce:{ORG_ID}:User:0055g00000AbCdEAAZ"
+    # The username a person knows, beside the Id that survives a rename.
+    assert resource["Id"] == f"salesforce:{ORG_ID}:User:etl@acme.example (0055g00000AbCdEAAZ)"
     assert resource["Partition"] == "aws"
     assert resource["Region"] == REGION
     assert resource["Details"]["Other"] == {
@@ -180,7 +185,8 @@ def test_long_texts_are_cut_to_the_asff_limits_with_an_ellipsis() -> None:
     )
     asff = build(make_tracked(finding))
 
-    assert len(asff["Title"]) == 256 and asff["Title"].endswith("...")
+    assert len(asff["Title"]) <= 256 and "n..." in asff["Title"]
+    assert asff["Title"].endswith(f" in {ORG_NAME}")  # the org's name is never the part cut
     assert len(asff["Description"]) == 1024 and asff["Description"].endswith("...")
     assert len(asff["Remediation"]["Recommendation"]["Text"]) == 512
 
@@ -193,7 +199,7 @@ def test_evidence_values_become_compact_strings_under_1024_chars() -> None:
     }
     other = build(make_tracked(make_finding(evidence=evidence)))["Resources"][0]["Details"]["Other"]
 
-    assert other["ranges"] == '[{"end":"10.0.0.255","start":"10.0.0.0"}]'
+    assert other["ranges"] == '[{"start":"10.0.0.0","end":"10.0.0.255"}]'  # as the rule wrote it
     assert other["count"] == "3"
     assert len(other["long"]) == 1023 and other["long"].endswith("...")
 
@@ -276,3 +282,25 @@ def test_scan_result_as_asff_uses_the_evaluation_time() -> None:
     assert later[0]["CreatedAt"] == "2026-11-28T03:00:05.000Z"
     assert out[0]["Resources"][0]["Details"]["Other"]["org_name"] == ORG_NAME
     assert all(validate_finding(f) == [] for f in out + later)
+
+
+def test_a_suppressed_finding_carries_its_reason_as_a_note_from_the_first_import() -> None:
+    finding = replace(make_finding(), suppressed=True)
+    risk = AcceptedRisk(reason="CHG-4711 vendor VPN", expires=datetime(2027, 3, 31, tzinfo=UTC))
+    asff = build(replace(make_tracked(finding), accepted_risk=risk))
+    assert asff["Workflow"] == {"Status": "SUPPRESSED"}
+    assert asff["Note"]["UpdatedBy"] == "sfscan" and asff["Note"]["UpdatedAt"] == asff["UpdatedAt"]
+    assert "CHG-4711 vendor VPN" in asff["Note"]["Text"]
+    assert "2027-03-31T00:00:00.000Z" in asff["Note"]["Text"]
+    assert validate_finding(asff) == []
+
+
+def test_an_org_under_attack_gives_a_bounded_finding_with_the_most_used_ips() -> None:
+    ips = {f"10.{i // 65536}.{i // 256 % 256}.{i % 256}": {"count": i} for i in range(100_000)}
+    finding = make_finding(evidence={"outside_ips": ips, "api_logins": 5_000_000})
+    asff = build(make_tracked(finding))
+    other = asff["Resources"][0]["Details"]["Other"]
+    assert other["outside_ips_total"] == "100000"
+    assert other["outside_ips"].startswith('{"10.1.134.159":{"count":99999')
+    assert all(len(v) <= 1023 for v in other.values())
+    assert validate_finding(asff) == []

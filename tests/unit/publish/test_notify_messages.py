@@ -209,3 +209,24 @@ def test_each_part_reports_the_highest_severity_it_contains() -> None:
 def test_a_limit_too_small_for_one_finding_is_refused() -> None:
     with pytest.raises(ValueError, match="max_bytes is too small"):
         notify([make_tracked(CRITICAL_USER)], max_bytes=600)
+
+
+def test_an_outside_ip_violation_lists_the_most_used_ips_first_and_how_many_more() -> None:
+    ips = {f"198.18.{i // 256}.{i % 256}": {"count": i + 1, "last_login": None} for i in range(40)}
+    finding = make_finding(
+        "SF-NET-01",
+        detail="User etl@acme.example made API logins from IP addresses outside allowed_networks.",
+        evidence={"outside_ips": ips, "api_logins": 820},
+    )
+    [note] = notify([make_tracked(finding)])
+    text = flat(note.message)
+    assert "IPs: 198.18.0.39 (40 logins), 198.18.0.38 (39 logins)," in text
+    assert "198.18.0.30 (31 logins), +30 more" in text
+    assert "198.18.0.29" not in text
+
+
+def test_the_ip_list_counts_what_the_stored_evidence_left_out() -> None:
+    kept = {"203.0.113.7": {"count": 900}, "203.0.113.8": {"count": 12}}
+    evidence = {"outside_ips": kept, "outside_ips_total": 100_000, "outside_ips_omitted": 99_998}
+    [note] = notify([make_tracked(make_finding("SF-NET-01", evidence=evidence))])
+    assert "203.0.113.7 (900 logins), 203.0.113.8 (12 logins), +99998 more" in flat(note.message)

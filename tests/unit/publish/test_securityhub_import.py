@@ -168,69 +168,6 @@ def test_250_findings_go_in_three_calls_of_at_most_100(securityhub: Any) -> None
     assert len(all_findings(securityhub)) == 250
 
 
-def test_findings_refused_for_a_transient_reason_are_sent_again() -> None:
-    findings = many(4)
-    ids = [f["Id"] for f in findings]
-    stub = StubSecurityHub(
-        [
-            failing(
-                {ids[1]: "ThrottlingException", ids[2]: "InternalException", ids[3]: "InvalidInput"}
-            ),
-            OK,
-        ]
-    )
-    sleeps: list[float] = []
-
-    report = SecurityHubPublisher(stub, sleep=sleeps.append).import_findings(findings)
-
-    assert stub.sent == [ids, [ids[1], ids[2]]]
-    assert report.imported == 3
-    assert report.failed == {ids[3]: "InvalidInput: refused"}
-    assert report.calls == 2
-    assert sleeps == [0.5]
-
-
-def test_transient_refusals_give_up_after_max_attempts_and_are_reported() -> None:
-    findings = many(2)
-    ids = [f["Id"] for f in findings]
-    stub = StubSecurityHub([failing({ids[0]: "TooManyRequestsException"})])
-    sleeps: list[float] = []
-
-    report = SecurityHubPublisher(stub, max_attempts=3, sleep=sleeps.append).import_findings(
-        findings
-    )
-
-    assert report.imported == 1
-    assert report.failed == {ids[0]: "TooManyRequestsException: refused (gave up after 3 attempts)"}
-    assert report.calls == 3
-    assert sleeps == [0.5, 1.0]
-
-
-def test_throttled_calls_are_retried_with_exponential_back_off() -> None:
-    stub = StubSecurityHub([throttled(), throttled("TooManyRequestsException"), OK])
-    sleeps: list[float] = []
-
-    report = SecurityHubPublisher(stub, sleep=sleeps.append).import_findings(many(3))
-
-    assert report == ImportReport(imported=3, failed={}, calls=3)
-    assert sleeps == [0.5, 1.0]
-
-
-def test_throttling_that_never_ends_fails_the_batch_without_raising() -> None:
-    findings = many(2)
-    stub = StubSecurityHub([throttled("LimitExceededException")])
-    sleeps: list[float] = []
-
-    report = SecurityHubPublisher(stub, max_attempts=4, sleep=sleeps.append).import_findings(
-        findings
-    )
-
-    assert report.imported == 0
-    assert set(report.failed) == {f["Id"] for f in findings}
-    assert all("gave up after 4 attempts" in reason for reason in report.failed.values())
-    assert sleeps == [0.5, 1.0, 2.0]
-
-
 def test_security_hub_not_enabled_is_a_clear_error() -> None:
     findings = many(2)
     stub = StubSecurityHub([failing({f["Id"]: "InvalidAccess" for f in findings})])
@@ -297,3 +234,34 @@ def test_batches_stay_under_6_mb_even_below_100_findings() -> None:
     assert report.imported == 40 and report.failed == {}
     assert len(sent_bytes) == 2
     assert all(size <= 6 * 1024 * 1024 for size in sent_bytes)
+
+
+def test_a_transient_refusal_is_reported_not_retried_here() -> None:
+    # One retry layer: botocore retries the call; a refusal inside a 200 response goes back to
+    # the caller, whose stream record is retried (and whose next publish sends it again).
+    findings = many(2)
+    ids = [f["Id"] for f in findings]
+    stub = StubSecurityHub([failing({ids[0]: "TooManyRequestsException"})])
+    report = SecurityHubPublisher(stub).import_findings(findings)
+    assert len(stub.sent) == 1 and report.calls == 1
+    assert report.imported == 1
+    assert report.failed == {ids[0]: "TooManyRequestsException: refused"}
+
+
+def test_a_throttled_call_is_one_attempt_on_top_of_botocores_retries() -> None:
+    findings = many(2)
+    stub = StubSecurityHub([throttled("LimitExceededException")])
+    report = SecurityHubPublisher(stub).import_findings(findings)
+    assert len(stub.sent) == 1 and report.imported == 0
+    assert set(report.failed) == {f["Id"] for f in findings}
+
+
+def test_the_functions_security_hub_client_retries_in_botocore(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sfscan.pipeline import runtime
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    retries = runtime.client("securityhub").meta.config.retries
+    assert retries["mode"] == "standard"
+    assert retries["total_max_attempts"] == 6  # the first call and 5 retries

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
+import pytest
 from markupsafe import escape
+from sfscan.cli.main import main
 from sfscan.domain.findings import Status
 from sfscan.report.html import render_html
 
-from tests.unit.report.html_fixtures import HOSTILE, demo_json, demo_result, hostile_result
+from tests.unit.report.html_fixtures import (
+    DEMO,
+    DEMO_SETTINGS,
+    HOSTILE,
+    demo_json,
+    demo_result,
+    hostile_result,
+)
 
 
 class _Collect(HTMLParser):
@@ -110,3 +120,21 @@ def test_the_by_rule_table_names_each_rules_frameworks() -> None:
     for rule_id in {f.rule_id for f in result.findings}:
         row = re.search(rf'<tr data-rule="{rule_id}">.*?</tr>', text, re.S)
         assert row and "NIST.800-53.r5 " in row.group(0)
+
+
+def test_the_cli_writes_the_report_with_suppressions_and_what_status_hid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    code = main(
+        ["scan", "--snapshot", str(DEMO), "--settings", str(DEMO_SETTINGS), "--format", "html",
+         "--output", str(out), "--status", "failed", "--fail-on", "none"]
+    )  # fmt: skip
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    result, _ = demo_result()
+    hidden = sum(1 for f in result.findings if f.status is not Status.FAILED)
+    assert text.count('class="finding"') == len(result.findings) - hidden
+    assert re.search(r'data-hidden="PASSED">\d+ PASSED<', text)
+    assert 'data-suppression="applied"' in text  # the CLI passed the settings through
+    assert f"wrote {len(result.findings) - hidden} findings" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
-from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.domain.settings import Suppression
 from sfscan.store import items
 from sfscan.store.dynamodb import FindingsStore
@@ -58,6 +58,11 @@ def scan(
         scan_complete=True,
         suppressions=suppressions,
     )
+    if not outcome.writes:  # nothing changed: the stored item stays as the last change left it
+        assert previous is not None
+        return replace(
+            previous, scan_id=f"s{n}", transition=Transition.UNCHANGED, suppression_changed=False
+        )
     [written] = outcome.writes
     return written
 
@@ -166,11 +171,12 @@ def test_accepted_risk_and_change_round_trip_and_are_listed_as_changed(
     store: FindingsStore,
 ) -> None:
     _, second = history(FAILED, SUPPRESSED)
-    store.write_findings("acme", [second])
+    assert store.claim_org("acme", "s1") == ""
+    store.write_findings("acme", "s1", [second], {})
     [loaded] = store.load_findings("acme").values()
     assert loaded == second
     # UNCHANGED transition, yet the publisher must see it.
-    assert store.changed_in_scan("acme", "s1") == [second]
+    assert store.changed_in_scans("acme", ["s1"]) == [second]
 
 
 def test_an_unsuppressed_item_stores_no_risk() -> None:

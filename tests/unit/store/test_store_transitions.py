@@ -38,7 +38,7 @@ def make_finding(
 
 
 def stored(
-    status: Status, *, open_: bool, suppressed: bool = False, scan_id: str = "scan-0", **kw: str
+    status: Status, *, open_: bool, suppressed: bool = False, scan_id: str = "s0", **kw: str
 ) -> TrackedFinding:
     return TrackedFinding(
         finding=make_finding(status, suppressed=suppressed, **kw),

@@ -269,5 +269,6 @@ def collect_snapshot(
             "metadata": dict(sorted(found.metadata.items())),
             "unavailable": dict(sorted(found.unavailable.items())),
             "collection": collection,
+            "settings": settings.to_json_dict(),  # what the offline scan must judge with
         }
     )

@@ -25,6 +25,7 @@ def scan_log_fields(summary: ScanSummary, already_done: bool) -> dict[str, Any]:
         "resolved": summary.resolved,
         "open_violations": summary.open_violations,
         "api_calls": summary.api_calls,
+        "superseded_by": summary.superseded_by,
     }
 
 
@@ -57,9 +58,12 @@ def publish_log_fields(report: PublishReport) -> dict[str, Any]:
         "resolved": report.resolved,
         "imported": report.imported,
         "workflows_updated": report.workflows_updated,
+        "recovered_scans": report.recovered,
     }
 
 
 def emit_publish_metrics(metrics: Metrics, report: PublishReport) -> None:
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=report.messages)
     metrics.add_metric(name="FindingsImported", unit=MetricUnit.Count, value=report.imported)
+    # Earlier scans whose publishing had failed for good and that this publish completed.
+    metrics.add_metric(name="PublishesRecovered", unit=MetricUnit.Count, value=report.recovered)

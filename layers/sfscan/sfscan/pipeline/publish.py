@@ -6,12 +6,18 @@ cannot change the workflow of a finding Security Hub already holds.
 Driven by the table stream (the scan summary's INSERT). Markers on the summary make a redelivered
 record harmless: ``notified_at`` is set right after the SNS message, ``published_at`` at the end.
 A crash between sending and marking can repeat one message (at-least-once); it never loses one.
+
+Nothing is lost when publishing fails for good (the record goes to the failure queue): the next
+publish for the org also sends the changes of every earlier scan without ``notified_at``, and
+imports the changes of every earlier scan without ``published_at`` (the markers are a per-org
+cursor; see ``FindingsStore.pending_summaries``). A finding changed again by a later scan is
+published in its latest state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +25,11 @@ from sfscan.domain.lifecycle import TrackedFinding, Transition
 from sfscan.publish.asff import build_asff_finding, product_arn
 from sfscan.publish.errors import SecurityHubPublishError
 from sfscan.publish.notify import build_notifications
-from sfscan.publish.securityhub import SecurityHubPublisher
-from sfscan.publish.sns import SnsPublisher
+from sfscan.publish.ports import NotifierPort, SecurityHubPort
 from sfscan.publish.workflow import workflow_updates
-from sfscan.store.dynamodb import FindingsStore, from_ddb
+from sfscan.store.dynamodb import from_ddb
 from sfscan.store.items import ITEM_SCAN, ScanSummary, item_to_summary
+from sfscan.store.ports import FindingsStorePort
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,9 @@ class AwsLocation:
 
 @dataclass(frozen=True)
 class PublishDeps:
-    store: FindingsStore
-    notifier: SnsPublisher
-    security_hub: SecurityHubPublisher | None  # None when EnableSecurityHub is false
+    store: FindingsStorePort
+    notifier: NotifierPort
+    security_hub: SecurityHubPort | None  # None when EnableSecurityHub is false
     location: AwsLocation
     clock: Callable[[], datetime]
 
@@ -60,6 +66,7 @@ class PublishReport:
     resolved: int = 0
     imported: int = 0
     workflows_updated: int = 0  # findings whose Security Hub workflow followed a suppression
+    recovered: int = 0  # earlier scans whose failed publishing this one completed
 
 
 def summary_from_stream_record(record: Mapping[str, Any]) -> ScanSummary | None:
@@ -78,6 +85,7 @@ def summary_from_stream_record(record: Mapping[str, Any]) -> ScanSummary | None:
 
 
 def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
+    """Publish the org's scan ``summary`` and every earlier scan whose publishing failed."""
     current = deps.store.get_summary(summary.org_name, summary.scan_id)
     if current is None:
         return PublishReport(summary.org_name, summary.scan_id, skipped="summary not found")
@@ -86,38 +94,62 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
     if current.error:
         deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
         return PublishReport(current.org_name, current.scan_id, skipped="scan failed")
-
-    changed = deps.store.changed_in_scan(current.org_name, current.scan_id)
-    opened = [t for t in changed if t.transition is Transition.OPENED]
-    resolved = [t for t in changed if t.transition is Transition.RESOLVED]
-    messages = 0
-    if current.notified_at is None:
-        notifications = build_notifications(
-            org_id=current.org_id,
-            org_name=current.display_name,
-            scan_id=current.scan_id,
-            scanned_at=current.scanned_at or current.finished_at,
-            opened=opened,
-            resolved=resolved,
-        )
-        if notifications:
-            messages = len(deps.notifier.publish(notifications))
-        deps.store.mark_summary(current.org_name, current.scan_id, "notified_at", deps.clock())
-
+    messages, opened, resolved = _notify(current, deps)
     imported = workflows = 0
+    pending = deps.store.pending_summaries(current.org_name, current.scan_id, "published_at")
     if deps.security_hub is not None:
+        changed = deps.store.changed_in_scans(current.org_name, [s.scan_id for s in pending])
         imported = _import_to_security_hub(current, changed, deps)
         workflows = _follow_suppressions(changed, deps)
-    deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
+    for done in pending:
+        deps.store.mark_summary(done.org_name, done.scan_id, "published_at", deps.clock())
     return PublishReport(
         current.org_name,
         current.scan_id,
         messages=messages,
-        opened=len(opened),
-        resolved=len(resolved),
+        opened=opened,
+        resolved=resolved,
         imported=imported,
         workflows_updated=workflows,
+        recovered=len([s for s in pending if s.scan_id != current.scan_id]),
     )
+
+
+def _notify(current: ScanSummary, deps: PublishDeps) -> tuple[int, int, int]:
+    """One message (or its parts) for this scan and every earlier one never notified; then
+    each of them is marked ``notified_at``. Returns (messages, opened, resolved)."""
+    pending = deps.store.pending_summaries(current.org_name, current.scan_id, "notified_at")
+    if not pending:
+        return 0, 0, 0
+    changed = deps.store.changed_in_scans(current.org_name, [s.scan_id for s in pending])
+    opened = [t for t in changed if t.transition is Transition.OPENED]
+    resolved = [t for t in changed if t.transition is Transition.RESOLVED]
+    notifications = build_notifications(
+        org_id=current.org_id,
+        org_name=current.display_name,
+        scan_id=current.scan_id,
+        scanned_at=current.scanned_at or current.finished_at,
+        opened=opened,
+        resolved=resolved,
+    )
+    messages = len(deps.notifier.publish(notifications)) if notifications else 0
+    for done in pending:
+        deps.store.mark_summary(done.org_name, done.scan_id, "notified_at", deps.clock())
+    return messages, len(opened), len(resolved)
+
+
+def _observed(tracked: TrackedFinding, summary: ScanSummary) -> TrackedFinding:
+    """An open finding this scan judged again keeps its item (unchanged findings are not
+    rewritten), but Security Hub is told it was observed by this scan."""
+    scanned = summary.scanned_at
+    if (
+        not tracked.open
+        or scanned is None
+        or scanned <= tracked.last_seen
+        or tracked.finding.rule_id in summary.incomplete_rules
+    ):
+        return tracked
+    return replace(tracked, last_seen=scanned)
 
 
 def _import_to_security_hub(
@@ -125,7 +157,7 @@ def _import_to_security_hub(
 ) -> int:
     assert deps.security_hub is not None
     # Still-open findings are re-imported every scan so Security Hub never expires them (90 days).
-    selected = {t.key: t for t in deps.store.open_findings(summary.org_name)}
+    selected = {t.key: _observed(t, summary) for t in deps.store.open_findings(summary.org_name)}
     selected.update({t.key: t for t in changed})
     updated_at = deps.clock()
     findings = [

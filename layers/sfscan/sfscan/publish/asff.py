@@ -25,12 +25,21 @@ from urllib.parse import quote, urlsplit
 import sfscan
 from sfscan.compliance import load_mapping
 from sfscan.domain.findings import Finding, Severity, Status
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.domain.timestamps import utc_iso
 from sfscan.engine import ScanResult
+from sfscan.store.evidence import bound_evidence
 
 SCHEMA_VERSION = "2018-10-08"
 PROVIDER_NAME = "sfscan"
+# A custom integration (the account's default product ARN) may set these; Security Hub's console
+# then lists and filters the findings under this name instead of "Default" / "Personal".
+PRODUCT_NAME = "sfscan Salesforce scanner"
+COMPANY_NAME = "sfscan"
+NOTE_AUTHOR = "sfscan"
+MAX_NOTE_TEXT = 512  # Note.Text, Security Hub API reference
+# Evidence in Details.Other: bounded like the table's (top entries by count, totals).
+MAX_EVIDENCE_BYTES = 16 * 1024
 # namespace/category/classifier: at most two slashes, namespace from the fixed ASFF list.
 FINDING_TYPE = (
     "Software and Configuration Checks/Industry and Regulatory Standards/"
@@ -114,11 +123,13 @@ def compact_value(value: Any) -> str:
     if isinstance(value, str) and value.strip():
         text = value
     else:
-        text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+        # Insertion order: bounded evidence lists the most-used entries first.
+        text = json.dumps(value, separators=(",", ":"), default=str)
     return truncate(text, MAX_OTHER_VALUE)
 
 
 def _details_other(finding: Finding, org_name: str) -> dict[str, str]:
+    evidence = bound_evidence(finding.evidence, MAX_EVIDENCE_BYTES, max_string=MAX_OTHER_VALUE)
     fixed = {
         "org_id": finding.org_id,
         "org_name": org_name,
@@ -128,7 +139,7 @@ def _details_other(finding: Finding, org_name: str) -> dict[str, str]:
     }
     # Blank strings are invalid anywhere in ASFF (pattern .*\S.*): leave such keys out.
     other = {key: truncate(value, MAX_OTHER_VALUE) for key, value in fixed.items() if value.strip()}
-    evidence_keys = sorted(key for key in finding.evidence if str(key).strip())
+    evidence_keys = sorted(key for key in evidence if str(key).strip())
     room = MAX_OTHER_PAIRS - len(other)
     if len(evidence_keys) > room:
         # Keep one slot to say what was left out, so a reader knows the list is incomplete.
@@ -140,7 +151,7 @@ def _details_other(finding: Finding, org_name: str) -> dict[str, str]:
         name = truncate(str(key), MAX_OTHER_KEY)
         if name in other:
             name = truncate(f"evidence_{key}", MAX_OTHER_KEY)
-        other[name] = compact_value(finding.evidence[key])
+        other[name] = compact_value(evidence[key])
     return other
 
 
@@ -167,6 +178,49 @@ def source_url(finding: Finding, instance_url: str | None) -> str | None:
     if finding.resource_type == "Org" and finding.rule_id in _ORG_SETUP_PAGES:
         return base + _ORG_SETUP_PAGES[finding.rule_id]
     return None
+
+
+def finding_title(finding: Finding, org_name: str) -> str:
+    """ "SF-NET-01 API logins from outside ...: etl@acme.example in Acme Corporation": the org's
+    name tells findings of several orgs apart in one Security Hub list."""
+    where = _one_line(org_name) or finding.org_id
+    subject = _one_line(f"{finding.rule_id} {finding.title}: {finding.resource_name}")
+    suffix = f" in {where}"
+    if len(subject) + len(suffix) > MAX_TITLE:
+        subject = truncate(subject, max(MAX_TITLE - len(suffix), MAX_TITLE // 2))
+    return truncate(subject + suffix, MAX_TITLE)
+
+
+def readable_resource_id(finding: Finding) -> str:
+    """``salesforce:<org id>:User:etl@acme.example (005...)``: the name a person knows beside
+    the Salesforce Id that stays the same when the user or app is renamed."""
+    base = f"salesforce:{finding.org_id}:{finding.resource_type}:"
+    name = _one_line(finding.resource_name)
+    if name and name != finding.resource_id:
+        return _bounded_id(f"{base}{name} ({finding.resource_id})")
+    return _bounded_id(base + finding.resource_id)
+
+
+def suppression_note(tracked: TrackedFinding) -> str:
+    """Why the finding is suppressed (the suppression's reason and expiry), or that it ended."""
+    finding = tracked.finding
+    subject = f"{finding.rule_id} {finding.resource_name or finding.resource_id}"
+    risk = tracked.accepted_risk
+    if risk is None and finding.suppressed:
+        risk = AcceptedRisk(reason="")
+    if risk is None:
+        text = (
+            f"sfscan: the suppression of {subject} ended (it expired or was removed from the "
+            "org's sfscan settings) and the violation is still open, so the workflow is NEW again."
+        )
+    else:
+        reason = " ".join(risk.reason.split()) or "not recorded"
+        until = f"until {asff_timestamp(risk.expires)}" if risk.expires else "with no expiry"
+        text = (
+            f"sfscan: {subject} is suppressed by the org's sfscan settings {until}. "
+            f"Reason: {reason}"
+        )
+    return truncate(text, MAX_NOTE_TEXT)
 
 
 def is_archived(tracked: TrackedFinding) -> bool:
@@ -254,13 +308,9 @@ def build_asff_finding(
     archived = is_archived(tracked)
     label = severity_label(finding).value
     severity = {"Label": label, "Original": finding.severity.value}
-    title = truncate(
-        _one_line(f"{finding.rule_id} {finding.title}: {finding.resource_name}"), MAX_TITLE
-    )
+    title = finding_title(finding, org_name)
     description = truncate(_non_blank(finding.detail, title), MAX_DESCRIPTION)
-    resource_id = _bounded_id(
-        f"salesforce:{finding.org_id}:{finding.resource_type}:{finding.resource_id}"
-    )
+    resource_id = readable_resource_id(finding)
     asff: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(finding),
@@ -274,6 +324,8 @@ def build_asff_finding(
         "UpdatedAt": updated,
         "Severity": dict(severity),
         "FindingProviderFields": {"Severity": dict(severity), "Types": [FINDING_TYPE]},
+        "ProductName": PRODUCT_NAME,
+        "CompanyName": COMPANY_NAME,
         "Title": title,
         "Description": description,
         "Compliance": _compliance(tracked, archived),
@@ -298,6 +350,14 @@ def build_asff_finding(
     remediation = _remediation(finding)
     if remediation is not None:
         asff["Remediation"] = remediation
+    if finding.suppressed:
+        # Security Hub takes a Note on creation only (like Workflow); later suppression changes
+        # go through BatchUpdateFindings (workflow.py) with the same text.
+        asff["Note"] = {
+            "Text": suppression_note(tracked),
+            "UpdatedBy": NOTE_AUTHOR,
+            "UpdatedAt": updated,
+        }
     url = source_url(finding, instance_url)
     if url is not None:
         asff["SourceUrl"] = url

@@ -50,6 +50,8 @@ STRING_LENGTHS = (
     ("ProductArn", 12, 2048),
     ("Title", 1, 256),
     ("Description", 1, 1024),
+    ("ProductName", 1, 128),
+    ("CompanyName", 1, 128),
 )
 MAX_TYPES = 50
 MAX_RESOURCES = 32

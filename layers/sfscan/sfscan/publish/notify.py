@@ -16,10 +16,13 @@ from datetime import UTC, datetime
 
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import TrackedFinding
+from sfscan.store.evidence import omitted_count, top_entries
 
 SNS_MAX_BYTES = 256 * 1024
 MAX_SUBJECT = 99  # SNS: ASCII, no line breaks, "less than 100 characters"
 MAX_FIELD_CHARS = 4000  # one finding's text field in an e-mail; keeps every finding splittable
+MAX_LISTED_IPS = 10  # SF-NET-01: the IPs an e-mail names ("confirm whether they belong to you")
+IP_EVIDENCE_KEY = "outside_ips"
 # Severities from most to least urgent: the order a person triages in.
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _WRAP = 78  # plain-text e-mail line width
@@ -101,13 +104,38 @@ def _resource_line(finding: Finding) -> str:
     return f"{finding.resource_type} {finding.resource_id}"
 
 
+def _logins(usage: object) -> str:
+    count = usage.get("count") if isinstance(usage, dict) else usage
+    if isinstance(count, int) and not isinstance(count, bool):
+        return f" ({_plural(count, 'login')})"
+    return ""
+
+
+def listed_ips(finding: Finding) -> str:
+    """SF-NET-01's outside IPs, most-used first, at most MAX_LISTED_IPS, then "+N more"; "" when
+    the finding lists none. The stored evidence is already bounded: its ``_omitted`` count is
+    added, so the total is the number of IPs the rule saw."""
+    ips = finding.evidence.get(IP_EVIDENCE_KEY)
+    if not isinstance(ips, dict) or not ips:
+        return ""
+    shown = top_entries(ips, MAX_LISTED_IPS)
+    assert isinstance(shown, dict)
+    more = len(ips) - len(shown) + omitted_count(finding.evidence, IP_EVIDENCE_KEY)
+    listed = [f"{ip}{_logins(usage)}" for ip, usage in shown.items()]
+    if more:
+        listed.append(f"+{more} more")
+    return ", ".join(listed)
+
+
 def _new_block(finding: Finding) -> _Block:
     lines = [
         _headline(finding),
         _field("Resource", _resource_line(finding)),
         _field("Problem", _cap(finding.detail)),
-        _field("Fix", _cap(finding.remediation.text)),
     ]
+    if ips := listed_ips(finding):
+        lines.append(_field("IPs", _cap(ips)))
+    lines.append(_field("Fix", _cap(finding.remediation.text)))
     if finding.remediation.url.strip():
         lines.append(_field("Guide", finding.remediation.url.strip()))
     text = "\n".join(lines) + "\n\n"

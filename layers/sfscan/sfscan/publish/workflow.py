@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sfscan.domain.lifecycle import TrackedFinding
-from sfscan.publish.asff import asff_timestamp, finding_id, truncate
+from sfscan.publish.asff import MAX_NOTE_TEXT, NOTE_AUTHOR, finding_id, suppression_note
 
-NOTE_AUTHOR = "sfscan"
-MAX_NOTE_TEXT = 512  # NoteUpdate.Text, Security Hub API reference
+__all__ = [
+    "MAX_NOTE_TEXT",
+    "NOTE_AUTHOR",
+    "WorkflowStatus",
+    "WorkflowUpdate",
+    "suppression_note",
+    "workflow_updates",
+]
+
 MAX_UPDATE_IDENTIFIERS = 100  # BatchUpdateFindings FindingIdentifiers
 
 
@@ -33,26 +40,6 @@ class WorkflowUpdate:
     product_arn: str
     status: WorkflowStatus
     note: str
-
-
-def suppression_note(tracked: TrackedFinding) -> str:
-    """Why sfscan moved the workflow: the suppression's reason and expiry, or that it ended."""
-    finding = tracked.finding
-    subject = f"{finding.rule_id} {finding.resource_name or finding.resource_id}"
-    risk = tracked.accepted_risk
-    if risk is None:
-        text = (
-            f"sfscan: the suppression of {subject} ended (it expired or was removed from the "
-            "org's sfscan settings) and the violation is still open, so the workflow is NEW again."
-        )
-    else:
-        reason = " ".join(risk.reason.split()) or "not recorded"
-        until = f"until {asff_timestamp(risk.expires)}" if risk.expires else "with no expiry"
-        text = (
-            f"sfscan: {subject} is suppressed by the org's sfscan settings {until}. "
-            f"Reason: {reason}"
-        )
-    return truncate(text, MAX_NOTE_TEXT)
 
 
 def workflow_updates(changed: list[TrackedFinding], *, product_arn: str) -> list[WorkflowUpdate]:

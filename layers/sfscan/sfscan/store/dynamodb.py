@@ -3,8 +3,8 @@ layout through sfscan.store.items and nothing about scanning or publishing."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +16,10 @@ from sfscan.domain.lifecycle import TrackedFinding, Transition
 from sfscan.domain.timestamps import utc_iso
 from sfscan.store import items as it
 
-# DynamoDB's documented BatchWriteItem limit. moto accepts more, so we enforce it here.
-MAX_BATCH_WRITE = 25
-_MAX_UNPROCESSED_ROUNDS = 8
+# DynamoDB's documented TransactWriteItems limit (actions per call).
+MAX_TRANSACT_ITEMS = 100
+# How far back publishing looks for scans whose changes were never sent (one a day: 7 weeks).
+MAX_PENDING_SCANS = 50
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
@@ -41,6 +42,20 @@ def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield seq[start : start + size]
 
 
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What ``write_findings`` stored: see its docstring."""
+
+    written: tuple[TrackedFinding, ...]
+    unwritten: tuple[TrackedFinding, ...]
+    superseded: bool = False
+
+
+def _check_marker(marker: str) -> None:
+    if marker not in ("notified_at", "published_at"):
+        raise ValueError(f"unknown marker {marker}")
+
+
 def _is_condition_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -52,12 +67,10 @@ class FindingsStore:
         table_name: str,
         *,
         history_days: int = it.DEFAULT_HISTORY_DAYS,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._table = table_name
         self._history_days = history_days
-        self._sleep = sleep
 
     # -- findings ------------------------------------------------------------------------------
 
@@ -69,20 +82,25 @@ class FindingsStore:
             out[tracked.key] = tracked
         return out
 
-    def changed_in_scan(self, org_name: str, scan_id: str) -> list[TrackedFinding]:
-        """Findings this scan opened or resolved, or whose suppression it changed."""
+    def changed_in_scans(self, org_name: str, scan_ids: Sequence[str]) -> list[TrackedFinding]:
+        """Findings these scans opened or resolved, or whose suppression they changed, and that
+        no later scan changed again."""
+        wanted = set(scan_ids)
         return [
-            it.item_to_tracked(i)
-            for i in self._query_findings(
-                org_name,
-                "scan_id = :scan AND (#tr IN (:opened, :resolved) OR suppression_changed = :true)",
-                {
-                    ":scan": scan_id,
-                    ":opened": Transition.OPENED.value,
-                    ":resolved": Transition.RESOLVED.value,
-                    ":true": True,
-                },
+            t
+            for t in (
+                it.item_to_tracked(i)
+                for i in self._query_findings(
+                    org_name,
+                    "#tr IN (:opened, :resolved) OR suppression_changed = :true",
+                    {
+                        ":opened": Transition.OPENED.value,
+                        ":resolved": Transition.RESOLVED.value,
+                        ":true": True,
+                    },
+                )
             )
+            if t.scan_id in wanted
         ]
 
     def open_findings(self, org_name: str) -> list[TrackedFinding]:
@@ -91,29 +109,100 @@ class FindingsStore:
             for i in self._query_findings(org_name, "#open = :true", {":true": True})
         ]
 
-    def write_findings(self, org_name: str, tracked: Sequence[TrackedFinding]) -> int:
-        """Store new finding states, at most 25 per BatchWriteItem; retries unprocessed items."""
-        requests = [
-            {"PutRequest": {"Item": to_ddb(it.tracked_to_item(org_name, t))}} for t in tracked
-        ]
-        for batch in chunks(requests, MAX_BATCH_WRITE):
-            self._batch_write(list(batch))
-        return len(requests)
+    def claim_org(self, org_name: str, scan_id: str) -> str:
+        """Take the org for this scan before reading its findings. Returns "" when claimed, or
+        the id of a newer scan that already took it (this scan is stale and must change nothing).
 
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        if len(requests) > MAX_BATCH_WRITE:
-            raise ValueError(f"BatchWriteItem takes at most {MAX_BATCH_WRITE} items")
-        pending: dict[str, Any] = {self._table: requests}
-        for attempt in range(_MAX_UNPROCESSED_ROUNDS):
-            try:
-                resp = self._client.batch_write_item(RequestItems=pending)
-            except (ClientError, BotoCoreError) as exc:
+        Scans are ordered by scan id (time-sortable): every finding write checks, in the same
+        transaction, that the org is still claimed by the writing scan.
+        """
+        key = to_ddb({"pk": it.org_pk(org_name), "sk": it.CLAIM_SK})
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET scan_id = :scan",
+                ConditionExpression="attribute_not_exists(pk) OR scan_id <= :scan",
+                ExpressionAttributeValues=to_ddb({":scan": scan_id}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                old: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+                return str(from_ddb(old).get("scan_id", "")) if old else "a newer scan"
+            raise StoreError(f"cannot write to table {self._table}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreError(f"cannot write to table {self._table}: {exc}") from exc
+        return ""
+
+    def write_findings(
+        self,
+        org_name: str,
+        scan_id: str,
+        writes: Sequence[TrackedFinding],
+        expected: Mapping[str, str],
+    ) -> WriteOutcome:
+        """Store new finding states, 99 per transaction with a check that ``scan_id`` still holds
+        the org's claim; each item is written only if it still carries the scan id it was read
+        with (``expected[key]``; absent: the item must not exist), so a concurrent scan's write is
+        never overwritten with a decision made on older state.
+
+        Items of a refused transaction are returned in ``unwritten`` (read the org again and
+        decide them anew); ``superseded`` says a newer scan took the org meanwhile.
+        """
+        written: list[TrackedFinding] = []
+        unwritten: list[TrackedFinding] = []
+        claim = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": to_ddb({"pk": it.org_pk(org_name), "sk": it.CLAIM_SK}),
+                "ConditionExpression": "scan_id = :scan",
+                "ExpressionAttributeValues": to_ddb({":scan": scan_id}),
+            }
+        }
+        for batch in chunks(list(writes), MAX_TRANSACT_ITEMS - 1):
+            puts = [self._put_if_unchanged(org_name, t, expected.get(t.key)) for t in batch]
+            reasons = self._transact([claim, *puts])
+            if reasons is None:
+                written.extend(batch)
+                continue
+            if reasons[0] == "ConditionalCheckFailed":
+                return WriteOutcome(tuple(written), (), superseded=True)
+            unwritten.extend(batch)
+        return WriteOutcome(tuple(written), tuple(unwritten))
+
+    def _put_if_unchanged(
+        self, org_name: str, tracked: TrackedFinding, expected_scan: str | None
+    ) -> dict[str, Any]:
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_ddb(it.tracked_to_item(org_name, tracked)),
+        }
+        if expected_scan is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "scan_id = :was"
+            put["ExpressionAttributeValues"] = to_ddb({":was": expected_scan})
+        return {"Put": put}
+
+    def _transact(self, actions: list[dict[str, Any]]) -> list[str] | None:
+        """None when applied; else each action's cancellation reason code ("None" if fine)."""
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise StoreError(f"cannot write findings to table {self._table}: {exc}") from exc
-            pending = resp.get("UnprocessedItems") or {}
-            if not pending:
-                return
-            self._sleep(min(0.05 * 2**attempt, 2.0))
-        raise StoreError(f"table {self._table} kept throttling writes; the scan will be retried")
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [str(r.get("Code", "None")) for r in reasons]
+            if "ConditionalCheckFailed" not in codes:  # conflicts with a concurrent transaction
+                raise StoreError(
+                    f"table {self._table} refused a findings write ({', '.join(codes)}); "
+                    "the scan will be retried"
+                ) from exc
+            return codes
+        except BotoCoreError as exc:
+            raise StoreError(f"cannot write findings to table {self._table}: {exc}") from exc
+        return None
 
     def _query_findings(
         self, org_name: str, filter_expr: str | None = None, values: dict[str, Any] | None = None
@@ -198,6 +287,41 @@ class FindingsStore:
             raise StoreError(f"cannot {verb} table {self._table}: {exc}") from exc
         return True
 
+    def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[it.ScanSummary]:
+        """The org's successful scans up to ``up_to`` whose ``marker`` (``notified_at`` or
+        ``published_at``) is not set, oldest first: changes a failed publish never sent.
+
+        Reads back from ``up_to`` and stops at the first scan that has the marker (everything
+        before it was sent by that scan's publish) or after MAX_PENDING_SCANS scans.
+        """
+        _check_marker(marker)
+        params = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": to_ddb(
+                {":pk": it.org_pk(org_name), ":low": it.SCAN_PREFIX, ":high": it.scan_sk(up_to)}
+            ),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        out: list[it.ScanSummary] = []
+        for count, item in enumerate(self._query(params)):
+            summary = it.item_to_summary(item)
+            if count >= MAX_PENDING_SCANS or (summary.ok and getattr(summary, marker)):
+                break
+            if summary.ok:
+                out.append(summary)
+        return out[::-1]
+
+    def record_failure(self, summary: it.ScanSummary) -> None:
+        """Show a failed attempt as the org's latest scan without recording the scan itself, so
+        the retry of the message still runs it (and a later scan's record is never replaced)."""
+        self._conditional_put(
+            it.latest_to_item(summary),
+            "attribute_not_exists(pk) OR scan_id <= :scan",
+            {":scan": summary.scan_id},
+        )
+
     def latest_scans(self) -> list[it.ScanSummary]:
         params = {
             "TableName": self._table,
@@ -208,8 +332,7 @@ class FindingsStore:
 
     def mark_summary(self, org_name: str, scan_id: str, attribute: str, when: datetime) -> bool:
         """Set ``notified_at`` or ``published_at`` once; False when it was already set."""
-        if attribute not in ("notified_at", "published_at"):
-            raise ValueError(f"unknown marker {attribute}")
+        _check_marker(attribute)
         return self._conditionally(
             "update",
             lambda: self._client.update_item(

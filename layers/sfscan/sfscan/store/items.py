@@ -3,6 +3,8 @@
 - finding: pk ``ORG#<org name>``, sk ``FINDING#<rule id>#<resource id>``; stable across scans.
 - scan summary: pk ``ORG#<org name>``, sk ``SCAN#<scan id>``; history, TTL ``expires_at``.
 - latest scan: pk ``LATEST``, sk ``ORG#<org name>``; what ``sfscan org list`` reads.
+- claim: pk ``ORG#<org name>``, sk ``CLAIM``; the newest scan id that took the org. Every
+  finding write checks it in the same transaction, so a stale scan changes nothing.
 
 ``<org name>`` is the registered name (the secret name without the prefix): a scan that fails
 before the org id is known (bad secret, auth refused) still has a place to record its error.
@@ -20,11 +22,13 @@ from typing import Any
 from sfscan.domain.findings import Finding
 from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.domain.timestamps import utc_iso as iso
+from sfscan.store.evidence import bound_evidence
 
 ORG_PREFIX = "ORG#"
 FINDING_PREFIX = "FINDING#"
 SCAN_PREFIX = "SCAN#"
 LATEST_PK = "LATEST"
+CLAIM_SK = "CLAIM"  # pk ORG#<name>: the newest scan that took the org (scan ordering)
 ITEM_FINDING = "finding"
 ITEM_SCAN = "scan"
 ITEM_LATEST = "latest"
@@ -60,28 +64,57 @@ def scan_sk(scan_id: str) -> str:
     return SCAN_PREFIX + scan_id
 
 
+# A finding item stays under 1 KB, so each write costs 1 WCU (issue: DynamoDB cost). Per-rule
+# static text (title, remediation) is not stored: it is read back from the rule registry.
+MAX_ITEM_BYTES = 1000
+MIN_EVIDENCE_BYTES = 120  # even a long detail leaves room for the evidence's totals
+
+
+def _compact_finding(f: Finding) -> dict[str, Any]:
+    """The finding's own fields, without what the item's keys or the rule registry hold."""
+    data: dict[str, Any] = {
+        "org_id": f.org_id,
+        "resource_type": f.resource_type,
+        "resource_name": f.resource_name,
+        "status": f.status.value,
+        "severity": f.severity.value,
+        "detail": f.detail,
+        "suppressed": f.suppressed,
+    }
+    meta = _rule_meta(f.rule_id)
+    if meta is None or f.title != meta.title:
+        data["title"] = f.title
+    if meta is None or f.remediation != meta.remediation:
+        data["remediation"] = {"text": f.remediation.text, "url": f.remediation.url}
+    return data
+
+
+def _rule_meta(rule_id: str) -> Any:
+    from sfscan.rules.registry import RULES_BY_ID  # the rules are only needed to read items
+
+    rule = RULES_BY_ID.get(rule_id)
+    return rule.meta if rule is not None else None
+
+
+def _dumps(value: Any) -> str:
+    # Insertion order is kept: bounded evidence lists the most-used entries first.
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
 def tracked_to_item(org_name: str, tracked: TrackedFinding) -> Item:
+    """The finding's item; its evidence is bounded so the whole item stays within
+    MAX_ITEM_BYTES (sfscan.store.evidence: top entries by count, totals, "+N more")."""
     f = tracked.finding
     item: Item = {
         "pk": org_pk(org_name),
         "sk": finding_sk(f.rule_id, f.resource_id),
         "item_type": ITEM_FINDING,
-        "org_name": org_name,
-        "org_id": f.org_id,
-        "rule_id": f.rule_id,
-        "resource_id": f.resource_id,
-        "status": f.status.value,
-        "severity": f.severity.value,
-        "suppressed": f.suppressed,
         "open": tracked.open,
         "first_seen": iso(tracked.first_seen),
         "last_seen": iso(tracked.last_seen),
         "status_changed_at": iso(tracked.status_changed_at),
         "transition": tracked.transition.value,
         "scan_id": tracked.scan_id,
-        # JSON keeps evidence exactly as the rule wrote it (DynamoDB would turn floats into
-        # Decimals and refuse empty sets).
-        "finding": json.dumps(f.to_dict(), sort_keys=True, separators=(",", ":")),
     }
     if tracked.resolved_at is not None:
         item["resolved_at"] = iso(tracked.resolved_at)
@@ -93,7 +126,28 @@ def tracked_to_item(org_name: str, tracked: TrackedFinding) -> Item:
         }
     if tracked.suppression_changed:
         item["suppression_changed"] = True
+    compact = _compact_finding(f)
+    # JSON keeps evidence exactly as the rule wrote it (DynamoDB would turn floats into
+    # Decimals and refuse empty sets).
+    base = item_bytes({**item, "finding": _dumps({**compact, "evidence": {}})})
+    budget = max(MAX_ITEM_BYTES - base, MIN_EVIDENCE_BYTES)
+    compact["evidence"] = bound_evidence(f.evidence, budget)
+    item["finding"] = _dumps(compact)
     return item
+
+
+def item_bytes(item: Item) -> int:
+    """DynamoDB's size of an item of strings, numbers, booleans and flat maps (what we write)."""
+    total = 0
+    for name, value in item.items():
+        total += len(name.encode("utf-8"))
+        if isinstance(value, dict):
+            total += 3 + sum(
+                len(str(k).encode()) + len(str(v).encode()) + 1 for k, v in value.items()
+            )
+        else:
+            total += len(str(value).encode("utf-8"))
+    return total
 
 
 def _accepted_risk(item: Item, finding: Finding) -> AcceptedRisk | None:
@@ -108,9 +162,24 @@ def _accepted_risk(item: Item, finding: Finding) -> AcceptedRisk | None:
     return None
 
 
+def _finding_from_item(item: Item) -> Finding:
+    """The stored finding; items written before static text left the table still carry it."""
+    data = json.loads(item["finding"])
+    rule_id, _, resource_id = str(item["sk"])[len(FINDING_PREFIX) :].partition("#")
+    data.setdefault("rule_id", rule_id)
+    data.setdefault("resource_id", resource_id)
+    meta = _rule_meta(data["rule_id"])
+    if "title" not in data:
+        data["title"] = meta.title if meta is not None else data["rule_id"]
+    if "remediation" not in data:
+        rem = meta.remediation if meta is not None else None
+        data["remediation"] = {"text": rem.text if rem else "", "url": rem.url if rem else ""}
+    return Finding.from_dict(data)
+
+
 def item_to_tracked(item: Item) -> TrackedFinding:
     resolved = item.get("resolved_at")
-    finding = Finding.from_dict(json.loads(item["finding"]))
+    finding = _finding_from_item(item)
     return TrackedFinding(
         finding=finding,
         open=bool(item["open"]),
@@ -150,6 +219,7 @@ class ScanSummary:
     incomplete_rules: dict[str, str] = field(default_factory=dict)
     notified_at: datetime | None = None
     published_at: datetime | None = None
+    superseded_by: str = ""  # a newer scan took the org first; this one changed nothing after
 
     @property
     def ok(self) -> bool:
@@ -187,6 +257,8 @@ def _summary_attributes(s: ScanSummary) -> Item:
         "unavailable": dict(s.unavailable),
         "incomplete_rules": dict(s.incomplete_rules),
     }
+    if s.superseded_by:
+        item["superseded_by"] = s.superseded_by
     if s.api_calls is not None:
         item["api_calls"] = s.api_calls
     if s.daily_api_remaining is not None:
@@ -242,6 +314,7 @@ def item_to_summary(item: Item) -> ScanSummary:
         incomplete_rules={str(k): str(v) for k, v in (item.get("incomplete_rules") or {}).items()},
         notified_at=_opt_time(item.get("notified_at")),
         published_at=_opt_time(item.get("published_at")),
+        superseded_by=str(item.get("superseded_by", "")),
     )
 
 

@@ -26,7 +26,14 @@ the right workflow by the import itself.
 
 Idempotency: an item already written by this scan (same ``scan_id``) is not recomputed, so
 re-processing the same (scan, org) after a partial write keeps the first, correct transitions and
-writes nothing new for those items.
+writes nothing new for those items. An item written by a newer scan (a larger ``scan_id``) is not
+touched at all: a stale scan changes nothing.
+
+Cost: a key whose stored state this scan does not change (same judgement, same open flag, no
+transition) is not written; its item keeps the scan id and transition of the scan that last
+changed it, and ``last_seen`` of that scan. So an unchanged re-scan writes no finding at all.
+The evidence alone (login counts, the window's dates) does not make a change: the stored evidence
+is the one of the last change.
 """
 
 from __future__ import annotations
@@ -143,6 +150,20 @@ def _suppression(
     return now, was_violation and (now is None) != (before is None)
 
 
+def _state(t: TrackedFinding) -> tuple[object, ...]:
+    f = t.finding
+    judged = (f.status, f.severity, f.detail, f.suppressed, f.title, f.remediation)
+    return (*judged, f.resource_type, f.resource_name, t.open, t.resolved_at, t.accepted_risk)
+
+
+def changes_state(before: TrackedFinding | None, after: TrackedFinding) -> bool:
+    """Whether ``after`` must be written: a new key, a transition, a suppression change, or any
+    stored field but the evidence and the timestamps of observation."""
+    if before is None or after.transition is not Transition.UNCHANGED:
+        return True
+    return after.suppression_changed or _state(before) != _state(after)
+
+
 def resolve_missing(
     previous: TrackedFinding, *, scan_id: str, scanned_at: datetime
 ) -> TrackedFinding:
@@ -183,13 +204,16 @@ def apply_scan(
             continue
         seen.add(key)
         before = previous.get(key)
-        if before is not None and before.scan_id == scan_id:
-            already.append(before)
+        if before is not None and before.scan_id >= scan_id:
+            if before.scan_id == scan_id:
+                already.append(before)
             continue
         risk = _accepted_risk(entries, finding, scanned_at) if finding.suppressed else None
-        writes.append(track(before, finding, scan_id=scan_id, scanned_at=scanned_at, risk=risk))
+        after = track(before, finding, scan_id=scan_id, scanned_at=scanned_at, risk=risk)
+        if changes_state(before, after):
+            writes.append(after)
     for key, before in previous.items():
-        if key in seen:
+        if key in seen or before.scan_id > scan_id:
             continue
         if before.scan_id == scan_id:
             already.append(before)
