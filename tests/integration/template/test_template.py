@@ -162,7 +162,8 @@ SCAN_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
-    "dynamodb:BatchWriteItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
     "sqs:ReceiveMessage",  # the SQS event source, on the scan queue only
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
