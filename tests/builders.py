@@ -31,6 +31,7 @@ from orgsim.records import (  # noqa: F401 - re-exported for the tests
     make_ip_range,
     make_license,
     make_login,
+    make_oauth_token,
     make_permission_set,
     make_permission_set_group,
     make_profile,

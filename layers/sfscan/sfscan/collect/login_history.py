@@ -48,15 +48,8 @@ WORKERS = 4  # concurrent UserId ranges
 # One more range must be worth at least this many calls, so that the partly filled last answer
 # of each range costs at most ~5 % more calls than perfectly full answers would.
 CALLS_PER_RANGE = 20
-# [doc] LoginHistory.UserId is filterable (object reference, "Filter, Group, Sort"), and Id ranges
-# (Id >= '...' AND Id < '...') are how Salesforce's own PK chunking splits LoginHistory.
-# A range on UserId itself is not shown in the documentation: refused, it falls back to raw rows,
-# and the COUNT() check below catches an Id order that differs from ours.
-USER_ID_RANGES_SOURCE = (
-    "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/"
-    "sforce_api_objects_loginhistory.htm; https://developer.salesforce.com/docs/platform/"
-    "api-asynch/guide/async-api-headers-enable-pk-chunking.html"
-)
+# UserId ranges: see the UserId fact of sobject:LoginHistory in facts.py. A refused range falls
+# back to raw rows, and the COUNT() check catches an Id order that differs from ours.
 
 
 @dataclass(frozen=True)
@@ -71,10 +64,13 @@ class _UseRawRows(Exception):
 
 
 def _too_many_groups(exc: SourceUnavailable) -> bool:
-    """The one place we must read a message: MALFORMED_QUERY covers both "this grouping is not
-    allowed" and "more groups than one batch holds"; only the latter is cured by slicing."""
+    """More groups than one batch holds ("Aggregate query does not support queryMore()").
+
+    The one place we must read a message: the org has been seen answering it with
+    EXCEEDED_ID_LIMIT as well as MALFORMED_QUERY, and MALFORMED_QUERY also covers "this
+    grouping is not allowed"; only an overflow is cured by slicing (facts.ANSWERS)."""
     text = exc.message.lower()
-    return exc.code == "MALFORMED_QUERY" and any(
+    return exc.code in ("EXCEEDED_ID_LIMIT", "MALFORMED_QUERY") and any(
         hint in text for hint in ("too many", "querymore", "more than 2000", "more than 2,000")
     )
 

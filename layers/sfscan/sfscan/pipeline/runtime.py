@@ -17,16 +17,23 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from sfscan.domain.errors import InputError
-from sfscan.pipeline.config import SECRET_MAX_AGE_SECONDS, DispatchConfig, PublishConfig, ScanConfig
+from sfscan.pipeline.config import (
+    AWS_RETRIES,
+    SECRET_MAX_AGE_SECONDS,
+    DispatchConfig,
+    PublishConfig,
+    ScanConfig,
+)
 
 if TYPE_CHECKING:  # imported where used: each function loads only what its path needs
     from sfscan.collect.credentials import OrgCredentials
+    from sfscan.domain.settings import Settings
     from sfscan.domain.snapshot import Snapshot
     from sfscan.pipeline.dispatch import RegisteredOrg, ScanQueue
     from sfscan.pipeline.publish import PublishDeps
     from sfscan.pipeline.scan import ScanDeps
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+_RETRIES = Config(retries=AWS_RETRIES)  # type: ignore[arg-type]
 
 
 def utc_now() -> datetime:
@@ -99,6 +106,7 @@ def scan_runtime(config: ScanConfig) -> ScanRuntime:
     from sfscan.collect.progress import log_progress
     from sfscan.pipeline.scan import ScanDeps
     from sfscan.store.dynamodb import FindingsStore
+    from sfscan.store.org_settings import OrgSettingsStore
 
     policy = HostPolicy(config.allowed_hosts)
 
@@ -113,8 +121,21 @@ def scan_runtime(config: ScanConfig) -> ScanRuntime:
             budget=budget,
         )
 
-    store = FindingsStore(client("dynamodb"), config.table, history_days=config.history_days)
-    deps = ScanDeps(store=store, read_secret=read_org_secret, collect=collect, clock=utc_now)
+    ddb = client("dynamodb")
+    store = FindingsStore(ddb, config.table, history_days=config.history_days)
+    org_settings = OrgSettingsStore(ddb, config.table)
+
+    def read_settings(org_name: str) -> Settings | None:
+        stored = org_settings.get(org_name)
+        return None if stored is None else stored.settings
+
+    deps = ScanDeps(
+        store=store,
+        read_secret=read_org_secret,
+        collect=collect,
+        clock=utc_now,
+        read_settings=read_settings,
+    )
     return ScanRuntime(config=config, deps=deps)
 
 
