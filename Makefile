@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint complexity typecheck unit bench build clean
+.PHONY: demo test lint complexity typecheck unit bench build deploy destroy clean
 
 # Dev dependencies that live in this repository: the org simulator and the local pipeline harness
 # (their own distributions; the sfscan wheel and the Lambda layer ship neither).
@@ -48,6 +48,21 @@ $(SAM_VENV)/bin/sam:
 
 build: $(SAM_VENV)/bin/sam
 	$(SAM_VENV)/bin/sam build
+
+# Deploy and tear down without prompts (CI-friendly). Settings: samconfig.toml (copy
+# samconfig.toml.example); PARAMS="Name=value ..." replaces its parameter_overrides.
+SAM_CONFIG ?= samconfig.toml
+export SAM_CLI_TELEMETRY ?= 0
+$(SAM_CONFIG):
+	@echo "make: no $(SAM_CONFIG): cp samconfig.toml.example $(SAM_CONFIG) and edit it (docs/deploy.md)" >&2
+	@exit 2
+
+deploy: build $(SAM_CONFIG)
+	$(SAM_VENV)/bin/sam deploy --config-file $(SAM_CONFIG) --no-confirm-changeset \
+		--no-fail-on-empty-changeset $(if $(PARAMS),--parameter-overrides $(PARAMS))
+
+destroy: $(SAM_VENV)/bin/sam $(SAM_CONFIG)
+	$(SAM_VENV)/bin/sam delete --config-file $(SAM_CONFIG) --no-prompts
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from orgsim_testkit import FIXTURE, JWT_GRANT, jwt_assertion, token_request, trusting_session
 from simple_salesforce import Salesforce
+from simple_salesforce.metadata import SfdcMetadataApi
 
 from orgsim import Faults, OrgSimulator
 
@@ -46,19 +47,30 @@ def jwt_login() -> Callable[..., str]:
     return login
 
 
+class TrustingSalesforce(Salesforce):
+    """The real client; its Metadata API, built on first use (parsing the WSDL costs ~0.3 s, which
+    REST-only tests skip), trusts the simulator's CA too: zeep ignores the injected session."""
+
+    @property
+    def mdapi(self) -> SfdcMetadataApi:
+        built = self._mdapi is not None
+        api = super().mdapi
+        if not built:
+            api._client.transport.session = self.session
+        return api
+
+
 @pytest.fixture
 def client() -> Callable[..., Salesforce]:
     """A real simple-salesforce client on the simulator, its Metadata API trusting the CA too."""
 
     def make(sim: OrgSimulator, token: str | None = None) -> Salesforce:
         session = trusting_session(sim)
-        sf = Salesforce(
+        return TrustingSalesforce(
             instance_url=sim.instance_url,
             session_id=token or sim.access_token,
             session=session,
             version="62.0",
         )
-        sf.mdapi._client.transport.session = session  # zeep ignores the injected session
-        return sf
 
     return make

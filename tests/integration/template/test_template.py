@@ -48,8 +48,7 @@ def source() -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="module")
-def cfn() -> dict[str, Any]:
+def translate() -> dict[str, Any]:
     tpl = source()
     for res in tpl["Resources"].values():
         props = res.get("Properties", {})
@@ -60,7 +59,78 @@ def cfn() -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator builds ARNs for a region
         translated: dict[str, Any] = transform(tpl, {}, OfflinePolicyLoader())
-    return translated["Resources"]
+    return translated
+
+
+NO_VALUE = object()
+
+
+def _value(node: Any, params: dict[str, Any], conditions: dict[str, bool]) -> Any:
+    """CloudFormation's evaluation of conditions (Fn::If and friends) for given parameters."""
+    if isinstance(node, list):
+        items = [_value(n, params, conditions) for n in node]
+        return [i for i in items if i is not NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        [(key, arg)] = node.items()
+        if key == "Ref" and arg == "AWS::NoValue":
+            return NO_VALUE
+        if key == "Ref" and arg in params:
+            return params[arg]
+        if key == "Fn::If":
+            return _value(arg[1] if conditions[arg[0]] else arg[2], params, conditions)
+        if key == "Fn::Equals":
+            left, right = (_value(a, params, conditions) for a in arg)
+            return left == right
+        if key == "Fn::Not":
+            return not _value(arg[0], params, conditions)
+        if key == "Fn::Join":
+            return arg[0].join(_value(arg[1], params, conditions))
+        if key == "Condition":
+            return conditions[arg]
+    out = {k: _value(v, params, conditions) for k, v in node.items()}
+    return {k: v for k, v in out.items() if v is not NO_VALUE}
+
+
+def deployed(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The resources CloudFormation creates for these parameter values (defaults elsewhere)."""
+    params = {k: p.get("Default") for k, p in template["Parameters"].items()}
+    for name, p in template["Parameters"].items():
+        if p["Type"] == "CommaDelimitedList":
+            params[name] = [v for v in str(params[name] or "").split(",") if v]
+    params.update(given)
+    conditions: dict[str, bool] = {}
+    for name, cond in template["Conditions"].items():
+        conditions[name] = bool(_value(cond, params, conditions))
+    resources = {
+        k: r
+        for k, r in template["Resources"].items()
+        if "Condition" not in r or conditions[r["Condition"]]
+    }
+    # Refs to parameters left at their default stay Refs, as the tests compare them by name.
+    return dict(_value(resources, given, conditions))
+
+
+VPC = {"ScanSubnetIds": ["subnet-0a1", "subnet-0b2"], "ScanSecurityGroupIds": ["sg-0c3"]}
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return translate()
+
+
+@pytest.fixture(scope="module")
+def cfn(translated: dict[str, Any]) -> dict[str, Any]:
+    """The stack as deployed with the default parameters (no VPC, AWS-managed topic key)."""
+    return deployed(translated, {})
+
+
+@pytest.fixture(scope="module")
+def cfn_vpc(translated: dict[str, Any]) -> dict[str, Any]:
+    """The stack as deployed with subnets, security groups and a customer-managed topic key."""
+    return deployed(translated, {**VPC, "NotificationKmsKeyArn": KEY_ARN})
 
 
 def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,15 +157,30 @@ def test_no_statement_grants_every_action(cfn: dict[str, Any]) -> None:
                 assert action != "*" and not action.endswith(":*"), (action, stmt)
 
 
+SCAN_ACTIONS = {
+    "secretsmanager:GetSecretValue",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+    "sqs:ReceiveMessage",  # the SQS event source, on the scan queue only
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+}
+VPC_ACTIONS = {
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
+
+
 def test_each_function_gets_only_what_it_uses(cfn: dict[str, Any]) -> None:
     assert actions(cfn["DispatchFunctionRole"]) == {"secretsmanager:ListSecrets", "sqs:SendMessage"}
-    assert actions(cfn["ScanFunctionRole"]) == {
-        "secretsmanager:GetSecretValue",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:BatchWriteItem",
-    }
+    assert actions(cfn["ScanFunctionRole"]) == SCAN_ACTIONS
     assert actions(cfn["PublishFunctionRole"]) == {
         "dynamodb:GetItem",
         "dynamodb:Query",
@@ -106,7 +191,24 @@ def test_each_function_gets_only_what_it_uses(cfn: dict[str, Any]) -> None:
         "sqs:SendMessage",  # the stream's on-failure destination
     }
     for fn in FUNCTIONS:
-        assert set(cfn[f"{fn}Role"]["Properties"]["ManagedPolicyArns"]) <= ALLOWED_MANAGED
+        assert set(managed(cfn[f"{fn}Role"])) <= ALLOWED_MANAGED
+    # The scan role polls its own queue instead of SQS's managed policy on every queue.
+    assert not {
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    } & set(managed(cfn["ScanFunctionRole"]))
+    assert _resources_for(cfn["ScanFunctionRole"], "sqs:ReceiveMessage") == [
+        {"Fn::GetAtt": ["ScanQueue", "Arn"]}
+    ]
+
+
+def managed(role: dict[str, Any]) -> list[str]:
+    out = []
+    for arn in role["Properties"].get("ManagedPolicyArns", []):
+        if isinstance(arn, dict):  # !Sub arn:${AWS::Partition}:...
+            arn = arn["Fn::Sub"].replace("${AWS::Partition}", "aws")
+        out.append(arn)
+    return out
 
 
 def test_only_list_secrets_is_allowed_on_every_resource(cfn: dict[str, Any]) -> None:
@@ -115,6 +217,65 @@ def test_only_list_secrets_is_allowed_on_every_resource(cfn: dict[str, Any]) -> 
         for stmt in statements(cfn[f"{fn}Role"]):
             if stmt["Resource"] == "*":
                 assert as_list(stmt["Action"]) == ["secretsmanager:ListSecrets"], fn
+
+
+def test_without_subnets_the_scan_function_is_outside_any_vpc(cfn: dict[str, Any]) -> None:
+    assert "VpcConfig" not in cfn["ScanFunction"]["Properties"]
+    assert not actions(cfn["ScanFunctionRole"]) & VPC_ACTIONS
+    assert not any(a.startswith("ec2:") for r in roles(cfn) for a in actions(r))
+
+
+def test_with_subnets_only_the_scan_function_joins_the_vpc(cfn_vpc: dict[str, Any]) -> None:
+    assert cfn_vpc["ScanFunction"]["Properties"]["VpcConfig"] == {
+        "SubnetIds": VPC["ScanSubnetIds"],
+        "SecurityGroupIds": VPC["ScanSecurityGroupIds"],
+    }
+    for fn in ("DispatchFunction", "PublishFunction"):
+        assert "VpcConfig" not in cfn_vpc[fn]["Properties"]
+        assert not any(a.startswith("ec2:") for a in actions(cfn_vpc[f"{fn}Role"]))
+    role = cfn_vpc["ScanFunctionRole"]
+    assert actions(role) == SCAN_ACTIONS | VPC_ACTIONS
+    # The role must carry the EC2 permissions when Lambda creates the function's interfaces.
+    assert cfn_vpc["ScanFunction"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["ScanFunctionRole", "Arn"]
+    }
+    for stmt in statements(role):
+        if stmt["Resource"] == "*":  # EC2 authorizes Describe* on every resource only
+            assert set(as_list(stmt["Action"])) == {
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+            }
+    [eni] = {json.dumps(r) for r in _resources_for(role, "ec2:CreateNetworkInterface")}
+    assert "${AWS::Region}:${AWS::AccountId}" in eni
+
+
+def test_subnets_without_security_groups_are_refused_before_deploying() -> None:
+    rule = source()["Rules"]["ScanVpcNeedsSecurityGroups"]
+    params = {"ScanSubnetIds": ["subnet-0a1"], "ScanSecurityGroupIds": []}
+    assert _value(rule["RuleCondition"], params, {}) is True
+    assert _value(rule["Assertions"][0]["Assert"], params, {}) is False
+    assert _value(rule["Assertions"][0]["Assert"], {**params, **VPC}, {}) is True
+
+
+def test_customer_managed_key_encrypts_the_topic_and_lets_alarms_notify(
+    cfn: dict[str, Any], cfn_vpc: dict[str, Any]
+) -> None:
+    alarms = [r["Properties"] for r in cfn.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and all("AlarmActions" not in a for a in alarms)
+    assert cfn["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    assert not any(a.startswith("kms:") for r in roles(cfn) for a in actions(r))
+
+    alarms = [r["Properties"] for r in cfn_vpc.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) >= 5
+    assert all(a["AlarmActions"] == [{"Ref": "NotificationTopic"}] for a in alarms)
+    assert cfn_vpc["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == KEY_ARN
+    role = cfn_vpc["PublishFunctionRole"]
+    assert _resources_for(role, "kms:GenerateDataKey") == [KEY_ARN]
+    assert _resources_for(role, "kms:Decrypt") == [KEY_ARN]
+
+
+def roles(cfn: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in cfn.values() if r["Type"] == "AWS::IAM::Role"]
 
 
 def _resources_for(role: dict[str, Any], action: str) -> list[Any]:
@@ -247,6 +408,7 @@ def test_schedule(cfn: dict[str, Any]) -> None:
 
 def test_topic_encrypted_and_email_optional(cfn: dict[str, Any]) -> None:
     assert cfn["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    assert "NotificationEmailSubscription" not in cfn
     sub = source()["Resources"]["NotificationEmailSubscription"]
     cond = source()["Conditions"][sub["Condition"]]
     assert cond == {"Fn::Not": [{"Fn::Equals": [{"Ref": "NotificationEmail"}, ""]}]}

@@ -128,8 +128,13 @@ def test_csv_parses_with_one_row_per_finding(capsys: pytest.CaptureFixture[str])
         assert isinstance(json.loads(row["evidence"]), dict)
 
 
-def test_asff_needs_account_and_region(capsys: pytest.CaptureFixture[str]) -> None:
-    assert demo("--format", "asff") == 2
+def test_asff_needs_account_and_region(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):  # nothing to fall back on
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    assert demo("--format", "asff", "--aws-account-id", "1234") == 2
     assert "--aws-account-id" in capsys.readouterr().err
     assert demo("--format", "asff", "--aws-account-id", "123456789012") == 2
     assert "--region" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``sfscan org add|list`` against moto: validated secrets in, last scans out, no secret printed."""
+"""``sfscan org add|settings|remove|test|list`` against moto: validated secrets in, settings
+apart from them with every change recorded, last readiness and scans out, no secret printed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from pipeline_fixtures import aws_env, create_resources, credentials_json
 from sfscan.cli.main import main
 from sfscan.store.dynamodb import FindingsStore
 from sfscan.store.items import ScanSummary
+from sfscan.store.org_settings import OrgSettingsStore
 
+ROOT = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 28, 3, 0, 9, tzinfo=UTC)
 
@@ -51,7 +54,7 @@ def test_add_from_a_secret_file_then_update(
     assert len(versions["Versions"]) == 2
 
 
-def test_add_from_flags_with_settings(
+def test_add_from_flags_with_settings_keeps_them_apart_from_the_secret(
     aws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = tmp_path / "settings.json"
@@ -61,7 +64,7 @@ def test_add_from_flags_with_settings(
         [
             "org", "add", "--name", "globex", "--prefix", "team/orgs/",
             "--login-url", "https://globex.my.salesforce.com", "--client-id", "3MVGglobex",
-            "--settings", str(settings),
+            "--settings", str(settings), "--table", "findings",
         ]
     )  # fmt: skip
     assert code == 0
@@ -71,8 +74,22 @@ def test_add_from_flags_with_settings(
         "client_id": "3MVGglobex",
         "client_secret": "env-secret-value",
     }
-    assert stored["settings"]["allowed_networks"] == ["203.0.113.0/24"]
+    assert "settings" not in stored
+    kept = OrgSettingsStore(aws.client("dynamodb"), "findings").get("globex")
+    assert kept is not None and [str(n) for n in kept.settings.allowed_networks] == [
+        "203.0.113.0/24"
+    ]
     assert "env-secret-value" not in capsys.readouterr().out
+
+
+def test_add_with_settings_but_no_table_is_refused_before_storing_anything(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "acme.json"
+    path.write_text(json.dumps({**credentials_json("acme"), "settings": {"lookback_days": 7}}))
+    assert main(["org", "add", "--name", "acme", "--secret-file", str(path)]) == 2
+    assert "--table" in capsys.readouterr().err
+    assert aws.client("secretsmanager").list_secrets()["SecretList"] == []
 
 
 @pytest.mark.parametrize(
@@ -109,6 +126,7 @@ def test_list_shows_each_org_with_its_last_scan(
     assert main(["org", "list", "--table", "findings"]) == 0
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "not tested" in lines["acme"]
     assert "2026-11-28 03:00 UTC" in lines["acme"] and "1/3/0/0" in lines["acme"]
     assert "22 API calls" in lines["acme"]
     assert "ERROR" in lines["broken"] and "secret is not valid JSON" in lines["broken"]
@@ -127,3 +145,90 @@ def test_list_without_table_names_orgs_and_says_how_to_see_scans(
     assert main(["org", "list"]) == 0
     captured = capsys.readouterr()
     assert "acme" in captured.out and "--table" in captured.err
+
+
+def test_aws_region_alone_is_enough(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.client("secretsmanager").create_secret(Name="sfscan/orgs/acme", SecretString="{}")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    assert main(["org", "list"]) == 0
+    assert "acme" in capsys.readouterr().out
+    # The flag beats the environment: nothing is registered in another region.
+    assert main(["org", "list", "--region", "eu-west-1"]) == 0
+    assert "no orgs registered" in capsys.readouterr().out
+    monkeypatch.delenv("AWS_REGION")
+    assert main(["org", "list"]) == 2
+    assert "no AWS region" in capsys.readouterr().err
+
+
+def test_unknown_profile_is_named(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "list", "--profile", "nope"]) == 2
+    assert "'nope'" in capsys.readouterr().err
+
+
+def test_remove_deletes_the_secret_and_keeps_findings_and_settings(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sm = aws.client("secretsmanager")
+    sm.create_secret(Name="sfscan/orgs/acme", SecretString=json.dumps(credentials_json("acme")))
+    store = FindingsStore(aws.client("dynamodb"), "findings")
+    store.put_summary(ScanSummary("acme", "s1", T0, T1, open_violations=2))
+    settings = tmp_path / "s.json"
+    settings.write_text(json.dumps({"lookback_days": 14}))
+    assert (
+        main(["org", "settings", "acme", "--settings", str(settings), "--table", "findings"]) == 0
+    )
+    assert main(["org", "remove", "acme", "--recovery-days", "7"]) == 0
+    assert "restore-secret" in capsys.readouterr().out
+    assert sm.list_secrets()["SecretList"] == []  # scheduled for deletion: not listed
+    assert main(["org", "list", "--table", "findings"]) == 0
+    assert "no orgs registered" in capsys.readouterr().out
+    assert store.get_summary("acme", "s1") is not None
+    assert OrgSettingsStore(aws.client("dynamodb"), "findings").get("acme") is not None
+    assert main(["org", "remove", "acme", "--recovery-days", "3"]) == 2
+
+
+@pytest.fixture
+def sim() -> Iterator[Any]:
+    from orgsim import OrgSimulator
+
+    with OrgSimulator(str(ROOT / "orgsim" / "orgs" / "demo.json")) as running:
+        yield running
+
+
+def _jwt_secret(sim: Any, client_id: str) -> str:
+    return json.dumps(
+        {
+            "name": "demo",
+            "login_url": sim.login_url,
+            "auth": {
+                "flow": "jwt",
+                "client_id": client_id,
+                "username": sim.username,
+                "private_key": Path(sim.private_key_file).read_text(),
+            },
+        }
+    )
+
+
+def test_test_logs_in_with_the_stored_secret_and_list_shows_the_result(
+    aws: Any, sim: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sm = aws.client("secretsmanager")
+    sm.create_secret(Name="sfscan/orgs/demo", SecretString=_jwt_secret(sim, sim.client_id))
+    sm.create_secret(Name="sfscan/orgs/wrong", SecretString=_jwt_secret(sim, "3MVGnot-the-app"))
+    flags = ["--table", "findings", "--ca-bundle", sim.ca_bundle, "--allow-host", "127.0.0.1"]
+    assert main(["org", "test", "demo", *flags]) == 0
+    out = capsys.readouterr().out
+    assert "demo: ready" in out and "logged in" in out
+    assert main(["org", "test", "wrong", *flags]) == 3
+    assert "wrong: NOT READY" in capsys.readouterr().out
+    assert main(["org", "list", "--table", "findings"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert " ready " in lines["demo"]
+    assert "NOT READY" in lines["wrong"]
+    assert main(["org", "list", "--table", "findings", "--format", "json"]) == 0
+    data = {o["org"]: o for o in json.loads(capsys.readouterr().out)}
+    assert data["demo"]["readiness"]["ok"] is True and data["wrong"]["readiness"]["ok"] is False

@@ -1,8 +1,10 @@
-"""``sfscan org add|list``: register orgs for the scheduled scans and see how they last went.
+"""``sfscan org add|settings|remove|test|list``: the orgs the deployed stack scans.
 
-An org is registered as one Secrets Manager secret ``<prefix><name>`` holding its credentials
-JSON (the format ``--secret-file`` reads); the dispatch function scans every secret under the
-prefix. Secret values are validated before they are stored and are never printed.
+An org is one Secrets Manager secret ``<prefix><name>`` holding its credentials only (the JSON
+``--secret-file`` reads); the dispatch function scans every secret under the prefix. Its settings
+live apart in the findings table (sfscan.store.org_settings), so they can be read and changed
+without the private key, each change recorded with who made it. Secret values are validated
+before they are stored and are never printed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import re
 import sys
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from sfscan.cli import live
+from sfscan.cli import aws, live, org_settings
 from sfscan.cli.exit_codes import OK
 from sfscan.collect.credentials import ClientCredentialsAuth, OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError
@@ -24,6 +26,7 @@ from sfscan.domain.settings import load_settings
 from sfscan.pipeline.dispatch import list_registered_orgs
 from sfscan.store.dynamodb import FindingsStore, StoreError
 from sfscan.store.items import ScanSummary
+from sfscan.store.org_settings import OrgSettingsStore, Readiness
 
 DEFAULT_PREFIX = "sfscan/orgs/"
 TABLE_ENV = "SFSCAN_TABLE"
@@ -31,20 +34,31 @@ ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 EPILOG = """\
 examples:
-  sfscan org add --name acme-prod --secret-file acme-prod.json
-  sfscan org add --name acme-prod --login-url https://acme.my.salesforce.com \\
-      --client-id 3MVG... --username sfscan@acme.com --private-key-file sfscan.key \\
-      --settings acme-prod.settings.json
-  sfscan org list --table sfscan-FindingsTable-ABC123
+  sfscan org add --name acme-prod --secret-file acme-prod.json --table TABLE
+  sfscan org settings acme-prod --settings acme-prod.settings.json --table TABLE
+  sfscan org settings acme-prod --history --table TABLE
+  sfscan org test acme-prod --table TABLE
+  sfscan org list --table TABLE
+  sfscan org remove acme-prod
 
-AWS credentials and region come from the usual AWS environment (AWS_PROFILE, AWS_REGION, ...).
+TABLE is the stack's FindingsTableName output (or set SFSCAN_TABLE). AWS credentials and region
+come from the standard chain (AWS_PROFILE, AWS_REGION, ...) or --profile / --region.
 """
+
+
+def _common(p: argparse.ArgumentParser, *, table: bool = True) -> None:
+    p.add_argument(
+        "--prefix", default=DEFAULT_PREFIX, help=f"secret name prefix ({DEFAULT_PREFIX})"
+    )
+    if table:
+        p.add_argument("--table", help=f"the stack's findings table [{TABLE_ENV}]")
+    aws.add_aws_arguments(p)
 
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "org",
-        help="register orgs for scheduled scans (Secrets Manager) and list their last scans",
+        help="manage the orgs the deployed stack scans: credentials, settings, readiness",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -52,10 +66,10 @@ def register(sub: Any) -> None:
 
     add = org_sub.add_parser("add", help="validate credentials and store them as the org's secret")
     add.add_argument("--name", required=True, help="the org's name in sfscan, e.g. acme-prod")
-    add.add_argument("--settings", metavar="FILE", help="org settings JSON stored with it")
     add.add_argument(
-        "--prefix", default=DEFAULT_PREFIX, help=f"secret name prefix ({DEFAULT_PREFIX})"
+        "--settings", metavar="FILE", help="org settings JSON, stored in the table (needs --table)"
     )
+    _common(add)
     creds = add.add_argument_group("credentials (a --secret-file, or the flags)")
     creds.add_argument("--secret-file", metavar="FILE", help="org credentials JSON")
     creds.add_argument(
@@ -72,33 +86,50 @@ def register(sub: Any) -> None:
     creds.add_argument("--api-version", metavar="N.0", help="Salesforce API version (62.0)")
     add.set_defaults(handler=run_add)
 
-    lst = org_sub.add_parser("list", help="registered orgs and their last scan")
-    lst.add_argument(
-        "--prefix", default=DEFAULT_PREFIX, help=f"secret name prefix ({DEFAULT_PREFIX})"
+    org_settings.register(org_sub, _common)
+
+    remove = org_sub.add_parser(
+        "remove", help="stop scanning an org (deletes its secret; findings and settings stay)"
     )
-    lst.add_argument("--table", help=f"findings table name [{TABLE_ENV}]")
+    remove.add_argument("name", help="the org's name in sfscan")
+    remove.add_argument(
+        "--recovery-days",
+        type=int,
+        default=30,
+        metavar="N",
+        help="days (7-30) Secrets Manager keeps the deleted secret restorable (default 30)",
+    )
+    _common(remove, table=False)
+    remove.set_defaults(handler=run_remove)
+
+    lst = org_sub.add_parser("list", help="registered orgs, their last readiness test and scan")
+    _common(lst)
     lst.add_argument("--format", choices=("table", "json"), default="table")
     lst.set_defaults(handler=run_list)
 
 
-def _client(service: str) -> Any:
-    import boto3
+def table_name(args: argparse.Namespace, *, needed_for: str | None = None) -> str | None:
+    table = getattr(args, "table", None) or os.environ.get(TABLE_ENV) or None
+    if table is None and needed_for:
+        raise InputError(
+            f"{needed_for} are kept in the stack's findings table: give --table NAME (the "
+            f"stack's FindingsTableName output) or set {TABLE_ENV}"
+        )
+    return table
 
-    try:
-        return boto3.session.Session().client(service)  # type: ignore[call-overload]
-    except NoRegionError:
-        raise InputError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)") from None
 
-
-def _aws_error(action: str, exc: Exception) -> InputError:
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return InputError(f"{action}: {err.get('Code', 'error')}: {err.get('Message', '')}")
-    return InputError(f"{action}: {exc}")
+def check_name(name: str, prefix: str, flag: str = "NAME") -> None:
+    if not ORG_NAME.fullmatch(name):
+        raise InputError(
+            f"{flag} {name!r}: an org name uses letters, digits, '.', '_' or '-' (at most 64), "
+            "starting with a letter or digit"
+        )
+    if not prefix.endswith("/"):
+        raise InputError(f"--prefix {prefix!r} must end with '/'")
 
 
 def secret_json(credentials: OrgCredentials) -> str:
-    """The secret's value: the credentials JSON with the secret fields in clear (validated)."""
+    """The secret's value: the credentials JSON (no settings) with the secret fields in clear."""
     auth = credentials.auth
     auth_data: dict[str, Any] = {"flow": auth.flow, "client_id": auth.client_id}
     if isinstance(auth, ClientCredentialsAuth):
@@ -114,48 +145,66 @@ def secret_json(credentials: OrgCredentials) -> str:
         "auth": auth_data,
         "api_version": credentials.api_version,
     }
-    if credentials.settings is not None:
-        data["settings"] = credentials.settings.to_json_dict()
     parse_credentials(data, "the secret to store")  # never store what a scan could not read
     return json.dumps(data, sort_keys=True)
 
 
-def run_add(args: argparse.Namespace) -> int:
-    if not ORG_NAME.fullmatch(args.name):
-        raise InputError(
-            f"--name {args.name!r}: use letters, digits, '.', '_' or '-' (at most 64), "
-            "starting with a letter or digit"
-        )
-    if not args.prefix.endswith("/"):
-        raise InputError(f"--prefix {args.prefix!r} must end with '/'")
-    credentials = live.credentials_from_args(args).model_copy(update={"name": args.name})
-    if args.settings:
-        credentials = credentials.model_copy(update={"settings": load_settings(args.settings)})
-    value = secret_json(credentials)
-    secret_name = args.prefix + args.name
-    sm = _client("secretsmanager")
+def _store_secret(sm: Any, name: str, secret_name: str, value: str) -> str:
     try:
         try:
             sm.create_secret(
                 Name=secret_name,
                 SecretString=value,
-                Description=f"sfscan: credentials of Salesforce org {args.name}",
-                Tags=[{"Key": "sfscan:org", "Value": args.name}],
+                Description=f"sfscan: credentials of Salesforce org {name}",
+                Tags=[{"Key": "sfscan:org", "Value": name}],
             )
-            how = "stored as a new secret"
+            return "stored as a new secret"
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceExistsException":
                 raise
             sm.put_secret_value(SecretId=secret_name, SecretString=value)
-            how = "stored as a new version of the existing secret"
+            return "stored as a new version of the existing secret"
     except (ClientError, BotoCoreError) as exc:
-        raise _aws_error(f"cannot store secret {secret_name}", exc) from None
+        raise aws.aws_error(f"cannot store secret {secret_name}", exc) from None
+
+
+def run_add(args: argparse.Namespace) -> int:
+    check_name(args.name, args.prefix, "--name")
+    credentials = live.credentials_from_args(args).model_copy(update={"name": args.name})
+    # Settings given here, or embedded in a credentials file, go to the table, not the secret.
+    settings = load_settings(args.settings) if args.settings else credentials.settings
+    table = table_name(args, needed_for="settings") if settings is not None else None
+    session = aws.from_args(args)
+    secret_name = args.prefix + args.name
+    how = _store_secret(
+        session.client("secretsmanager"), args.name, secret_name, secret_json(credentials)
+    )
     print(
         f"org {args.name}: credentials ({credentials.flow}, {credentials.login_url}) {how} "
         f"{secret_name}"
     )
-    if credentials.settings is None:
-        print("  no settings stored: the stack's DefaultAllowedNetworks and LookbackDays apply")
+    if settings is None or table is None:
+        print("  no settings given: the stack's DefaultAllowedNetworks and LookbackDays apply")
+        return OK
+    org_settings.store_settings(session, table, args.name, settings, note="sfscan org add")
+    return OK
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    check_name(args.name, args.prefix)
+    if not 7 <= args.recovery_days <= 30:
+        raise InputError("--recovery-days must be between 7 and 30 (Secrets Manager's limits)")
+    secret_name = args.prefix + args.name
+    sm = aws.from_args(args).client("secretsmanager")
+    try:
+        sm.delete_secret(SecretId=secret_name, RecoveryWindowInDays=args.recovery_days)
+    except (ClientError, BotoCoreError) as exc:
+        raise aws.aws_error(f"cannot delete secret {secret_name}", exc) from None
+    print(
+        f"org {args.name}: secret {secret_name} scheduled for deletion in {args.recovery_days} "
+        "days; the next scan run skips it. Findings, scan history and settings stay in the "
+        f"table. Undo: aws secretsmanager restore-secret --secret-id {secret_name}"
+    )
     return OK
 
 
@@ -164,26 +213,40 @@ def _counts(s: ScanSummary) -> str:
     return "/".join(str(sev.get(k, 0)) for k in ("CRITICAL", "HIGH", "MEDIUM", "LOW"))
 
 
-def _row(name: str, s: ScanSummary | None) -> list[str]:
+def _ready(r: Readiness | None) -> str:
+    if r is None:
+        return "not tested"
+    return f"{'ready' if r.ok else 'NOT READY'} {r.checked_at:%Y-%m-%d}"
+
+
+def _row(name: str, s: ScanSummary | None, r: Readiness | None) -> list[str]:
+    note = "" if r is None or r.ok else r.summary.splitlines()[0]
     if s is None:
-        return [name, "never scanned", "-", "-", "-", "-", ""]
+        return [name, _ready(r), "never scanned", "-", "-", "-", "-", note]
     when = s.finished_at.strftime("%Y-%m-%d %H:%M UTC")
     if not s.ok:
-        return [name, when, "ERROR", "-", "-", "-", s.error]
+        return [name, _ready(r), when, "ERROR", "-", "-", "-", s.error]
     return [
         name,
+        _ready(r),
         when,
         "OK",
         _counts(s),
         str(s.open_violations),
         f"+{s.opened} -{s.resolved}",
-        "" if s.api_calls is None else f"{s.api_calls} API calls",
+        note or ("" if s.api_calls is None else f"{s.api_calls} API calls"),
     ]
 
 
-def format_org_table(names: list[str], latest: dict[str, ScanSummary]) -> str:
-    header = ["ORG", "LAST SCAN", "STATUS", "FAILED C/H/M/L", "OPEN", "CHANGES", "NOTE"]
-    rows = [header] + [_row(n, latest.get(n)) for n in names]
+def format_org_table(
+    names: list[str],
+    latest: dict[str, ScanSummary],
+    readiness: dict[str, Readiness] | None = None,
+) -> str:
+    header = ["ORG", "READINESS", "LAST SCAN", "STATUS", "FAILED C/H/M/L", "OPEN", "CHANGES"]
+    header.append("NOTE")
+    ready = readiness or {}
+    rows = [header] + [_row(n, latest.get(n), ready.get(n)) for n in names]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows
@@ -191,38 +254,56 @@ def format_org_table(names: list[str], latest: dict[str, ScanSummary]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    table = args.table or os.environ.get(TABLE_ENV)
-    sm = _client("secretsmanager")
+def _state(
+    session: aws.Aws, table: str, names: list[str]
+) -> tuple[dict[str, ScanSummary], dict[str, Readiness]]:
+    ddb = session.client("dynamodb")
     try:
-        names = [o.name for o in list_registered_orgs(sm, args.prefix)]
+        latest = {s.org_name: s for s in FindingsStore(ddb, table).latest_scans()}
+        settings_store = OrgSettingsStore(ddb, table)
+        ready = {n: r for n in names if (r := settings_store.get_readiness(n)) is not None}
+    except StoreError as exc:
+        raise InputError(f"{exc} (check --table / {TABLE_ENV})") from None
+    return latest, ready
+
+
+def run_list(args: argparse.Namespace) -> int:
+    table = table_name(args)
+    session = aws.from_args(args)
+    try:
+        names = [
+            o.name for o in list_registered_orgs(session.client("secretsmanager"), args.prefix)
+        ]
     except Exception as exc:  # DispatchError wraps the SDK error with the prefix named
         raise InputError(str(exc)) from None
-    latest: dict[str, ScanSummary] = {}
-    if table:
-        try:
-            latest = {
-                s.org_name: s for s in FindingsStore(_client("dynamodb"), table).latest_scans()
-            }
-        except StoreError as exc:
-            raise InputError(f"{exc} (check --table / {TABLE_ENV})") from None
+    latest, ready = _state(session, table, names) if table else ({}, {})
     if args.format == "json":
-        out = [{"org": n, "secret_name": args.prefix + n, **_json(latest.get(n))} for n in names]
+        out = [
+            {"org": n, "secret_name": args.prefix + n, **_json(latest.get(n), ready.get(n))}
+            for n in names
+        ]
         print(json.dumps(out, indent=2))
         return OK
     if not names:
         print(f"no orgs registered under {args.prefix} (add one with: sfscan org add --name ...)")
         return OK
-    print(format_org_table(names, latest))
+    print(format_org_table(names, latest, ready))
     if not table:
-        print(f"\n(last scans not shown: give --table NAME or set {TABLE_ENV})", file=sys.stderr)
+        print(
+            f"\n(readiness and last scans not shown: give --table NAME or set {TABLE_ENV})",
+            file=sys.stderr,
+        )
     return OK
 
 
-def _json(s: ScanSummary | None) -> dict[str, Any]:
+def _json(s: ScanSummary | None, r: Readiness | None) -> dict[str, Any]:
+    readiness = None
+    if r is not None:
+        readiness = {"ok": r.ok, "checked_at": r.checked_at.isoformat(), "summary": r.summary}
     if s is None:
-        return {"last_scan": None}
+        return {"readiness": readiness, "last_scan": None}
     return {
+        "readiness": readiness,
         "last_scan": {
             "scan_id": s.scan_id,
             "finished_at": s.finished_at.isoformat(),
@@ -234,5 +315,5 @@ def _json(s: ScanSummary | None) -> dict[str, Any]:
             "resolved": s.resolved,
             "api_calls": s.api_calls,
             "daily_api_remaining": s.daily_api_remaining,
-        }
+        },
     }

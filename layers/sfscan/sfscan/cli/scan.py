@@ -17,7 +17,7 @@ from sfscan.cli.exit_codes import OK, VIOLATIONS
 from sfscan.cli.files import write_atomically
 from sfscan.domain.errors import InputError
 from sfscan.domain.findings import Severity, Status
-from sfscan.domain.settings import Settings, load_settings
+from sfscan.domain.settings import Settings, load_settings, parse_settings
 from sfscan.domain.snapshot import Snapshot, load_snapshot
 from sfscan.engine import ScanResult, evaluate
 from sfscan.report import render_csv, render_json, render_table
@@ -47,15 +47,17 @@ formats (--format):
          compliance (framework -> requirement ids)
   csv    one row per finding; evidence as compact JSON, remediation_text, remediation_url,
          compliance
-  asff   a JSON list of AWS Security Finding Format findings (needs --aws-account-id and
-         --region), ready for `aws securityhub batch-import-findings --findings file://...`
+  asff   a JSON list of AWS Security Finding Format findings, ready for
+         `aws securityhub batch-import-findings --findings file://...`; account and region
+         from --aws-account-id / --region, else STS and the AWS environment (AWS_REGION, ...)
   ocsf   a JSON list of OCSF Compliance Finding (class 2003) records (Security Lake)
   html   one self-contained HTML report for people (use with --output report.html)
 
-settings (--settings FILE, JSON; see CONTROL.md "Settings"):
+settings (--settings FILE, JSON; see docs/settings.md):
   allowed_networks, lookback_days, outside_login_scope, integration_users, excessive_permissions,
-  suppressions. Precedence: --settings, else the settings stored with the org's credentials (live
-  scans), else the defaults. With no allowed_networks, SF-IU-03 and SF-NET-01 are NOT_AVAILABLE.
+  suppressions. Precedence: --settings, else the settings recorded in the snapshot (--snapshot)
+  or stored with the org's credentials (live scans), else the defaults. With no
+  allowed_networks, SF-IU-03 and SF-NET-01 are NOT_AVAILABLE.
   Invalid settings are refused (exit 2) with the field named, e.g. allowed_networks.0.
 
 exit codes:
@@ -118,11 +120,21 @@ def register(sub: Any) -> None:
         help="write the report to FILE (atomically) instead of stdout",
     )
     asff = p.add_argument_group("ASFF (--format asff)")
-    asff.add_argument("--aws-account-id", metavar="ID", help="12-digit AWS account id")
-    asff.add_argument("--region", metavar="REGION", help="AWS region, e.g. eu-west-1")
     asff.add_argument(
-        "--partition", default="aws", choices=_PARTITIONS, help="AWS partition (default: aws)"
+        "--aws-account-id", metavar="ID", help="12-digit AWS account id [STS caller identity]"
     )
+    asff.add_argument(
+        "--region",
+        dest="region",
+        metavar="REGION",
+        help="AWS region, e.g. eu-west-1 [AWS_REGION, AWS_DEFAULT_REGION, profile]",
+    )
+    asff.add_argument(
+        "--partition",
+        choices=_PARTITIONS,
+        help="AWS partition (default: the caller's, else aws)",
+    )
+    asff.add_argument("--profile", metavar="NAME", help="AWS named profile [AWS_PROFILE]")
     rules.add_selection_arguments(p)
     live.add_live_arguments(p)
     p.set_defaults(handler=run)
@@ -162,19 +174,37 @@ def exit_code(result: ScanResult, threshold: Severity | None) -> int:
 
 
 def _check_asff_flags(args: argparse.Namespace) -> None:
+    """Fill --aws-account-id / --region / --partition for ASFF: flags, else the environment's
+    region (AWS_REGION, AWS_DEFAULT_REGION, profile) and STS's caller identity."""
     if args.format != "asff":
         return
-    if not args.aws_account_id or not _ACCOUNT_ID.fullmatch(args.aws_account_id):
+    if args.aws_account_id and not _ACCOUNT_ID.fullmatch(args.aws_account_id):
         raise InputError("--aws-account-id: --format asff needs the 12-digit AWS account id")
-    if not args.region or not _REGION.fullmatch(args.region):
+    if args.region and not _REGION.fullmatch(args.region):
         raise InputError("--region: --format asff needs an AWS region such as eu-west-1")
+    if args.aws_account_id and args.region:
+        return
+    from sfscan.cli import aws
+
+    session = aws.session(args.region, args.profile)
+    args.region = args.region or session.region
+    if not args.aws_account_id:
+        arn = session.caller()["Arn"]  # arn:<partition>:sts::<account>:...
+        args.aws_account_id = arn.split(":")[4]
+        args.partition = args.partition or arn.split(":")[1]
 
 
 def _load_inputs(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
     # Settings first: a bad configuration stops the scan before anything is read or collected.
     file_settings = load_settings(args.settings) if args.settings else None
     if args.snapshot:
-        snapshot, stored_settings = load_snapshot(args.snapshot), None
+        snapshot = load_snapshot(args.snapshot)
+        # The settings it was collected with: the same judgement as the live scan gave.
+        stored_settings = (
+            None
+            if snapshot.settings is None
+            else parse_settings(snapshot.settings, f"{args.snapshot}: settings")
+        )
     else:
         snapshot, stored_settings = live.collect_from_args(args)
         print(f"sfscan: collected: {live.budget_text(snapshot)}", file=sys.stderr)
@@ -217,7 +247,7 @@ def render(
             result,
             account_id=args.aws_account_id,
             region=args.region,
-            partition=args.partition,
+            partition=args.partition or "aws",
         )
         return json.dumps(asff, indent=2, ensure_ascii=False) + "\n"
     width = DEFAULT_WIDTH

@@ -45,6 +45,9 @@ class Snapshot(BaseModel):
     unavailable: dict[str, str] = Field(default_factory=dict)
     # What the collector spent and saw (API calls, remaining daily requests, truncations).
     collection: dict[str, Any] = Field(default_factory=dict)
+    # The settings it was collected with (look-back window, permission columns); an offline
+    # scan uses them unless told otherwise, so it judges as the live scan did.
+    settings: dict[str, Any] | None = None
 
     @property
     def org_id(self) -> str:
@@ -102,6 +105,8 @@ class Snapshot(BaseModel):
         data = self.model_dump(mode="json", by_alias=True)
         if not data["collection"]:
             del data["collection"]
+        if data["settings"] is None:
+            del data["settings"]
         return data
 
 

@@ -31,6 +31,9 @@ LOCAL_ONLY = frozenset({CA_BUNDLE})
 # Secrets are cached this long per warm container (Powertools parameters cache).
 SECRET_MAX_AGE_SECONDS = 300
 
+# botocore retry settings of every AWS client, in the functions and in the CLI alike.
+AWS_RETRIES = {"mode": "standard", "max_attempts": 5}
+
 
 class ConfigError(InputError):
     """The function's environment is wrong; the message names the variable."""

@@ -21,16 +21,24 @@ from sfscan.collect.credentials import OrgCredentials
 from sfscan.collect.hosts import HostPolicy
 from sfscan.collect.progress import log_progress
 from sfscan.domain.errors import InputError
+from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Snapshot
-from sfscan.pipeline.config import SECRET_MAX_AGE_SECONDS, DispatchConfig, PublishConfig, ScanConfig
+from sfscan.pipeline.config import (
+    AWS_RETRIES,
+    SECRET_MAX_AGE_SECONDS,
+    DispatchConfig,
+    PublishConfig,
+    ScanConfig,
+)
 from sfscan.pipeline.dispatch import RegisteredOrg, ScanQueue, list_registered_orgs
 from sfscan.pipeline.publish import AwsLocation, PublishDeps
 from sfscan.pipeline.scan import ScanDeps
 from sfscan.publish.securityhub import SecurityHubPublisher
 from sfscan.publish.sns import SnsPublisher
 from sfscan.store.dynamodb import FindingsStore
+from sfscan.store.org_settings import OrgSettingsStore
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+_RETRIES = Config(retries=AWS_RETRIES)  # type: ignore[arg-type]
 
 
 def utc_now() -> datetime:
@@ -101,8 +109,21 @@ def scan_runtime(config: ScanConfig) -> ScanRuntime:
             budget=budget,
         )
 
-    store = FindingsStore(client("dynamodb"), config.table, history_days=config.history_days)
-    deps = ScanDeps(store=store, read_secret=read_org_secret, collect=collect, clock=utc_now)
+    ddb = client("dynamodb")
+    store = FindingsStore(ddb, config.table, history_days=config.history_days)
+    org_settings = OrgSettingsStore(ddb, config.table)
+
+    def read_settings(org_name: str) -> Settings | None:
+        stored = org_settings.get(org_name)
+        return None if stored is None else stored.settings
+
+    deps = ScanDeps(
+        store=store,
+        read_secret=read_org_secret,
+        collect=collect,
+        clock=utc_now,
+        read_settings=read_settings,
+    )
     return ScanRuntime(config=config, deps=deps)
 
 

@@ -33,6 +33,8 @@ class ScanDeps:
     read_secret: Callable[[str], Any]  # secret name -> parsed JSON; InputError when unusable
     collect: Callable[[OrgCredentials], Snapshot]
     clock: Callable[[], datetime]
+    # org name -> its settings kept apart from the secret (None: none stored there)
+    read_settings: Callable[[str], Settings | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ def _evaluate(
         )
     data = deps.read_secret(request.secret_name)
     credentials = parse_credentials(data, f"secret {request.secret_name}")
-    settings = effective_settings(credentials.settings, config)
+    stored = deps.read_settings(request.org_name) if deps.read_settings else None
+    # Settings in the table win; settings embedded in an old secret remain the fallback.
+    settings = effective_settings(stored if stored is not None else credentials.settings, config)
     # Collect with the settings the scan is judged by: the look-back window and the permission
     # columns must match, or logins between the two windows would be judged without being read.
     collected = deps.collect(credentials.model_copy(update={"settings": settings}))
