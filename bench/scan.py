@@ -23,9 +23,9 @@ from orgsim.soql import parse_datetime
 
 ROWS_PER_PAGE = 2000
 NAMES_PER_READ = 10  # readMetadata takes up to 10 names a call
-# Calls every scan makes whatever the org's size: the token, the org's limits, describe of Profile
-# and PermissionSet (which Permissions<Name> columns exist), COUNT() of OauthToken (its cap).
-FIXED_CALLS = {"authentication": 1, "limits": 1, "describe": 2, "OauthToken COUNT()": 1}
+# Calls every scan makes whatever the org's size, besides the readiness check (counted apart):
+# the token and COUNT() of OauthToken (its 2,500-row cap).
+FIXED_CALLS = {"authentication": 1, "OauthToken COUNT()": 1}
 RAW_SOURCES = (
     "Organization", "User", "Profile", "UserLicense", "PermissionSet", "PermissionSetGroup",
     "PermissionSetAssignment", "LoginIpRange", "ConnectedApplication", "OauthToken",
@@ -84,8 +84,10 @@ _FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 _SOAP_TYPE = re.compile(rb"<(?:\w+:)?(?:type|metadataType)>(\w+)<")
 
 
-def classify(method: str, url: str, body: bytes | None) -> str:
+def classify(method: str, url: str, body: Any, params: Any = None) -> str:
     """The floor row a request counts against (see api_floor)."""
+    if isinstance(body, str):
+        body = body.encode()
     parts = urlsplit(url)
     parts = parts._replace(path=parts.path.rstrip("/"))
     if parts.path.endswith("/oauth2/token"):
@@ -99,7 +101,7 @@ def classify(method: str, url: str, body: bytes | None) -> str:
         return "limits"
     if parts.path.endswith("/describe"):
         return "describe"
-    soql = " ".join(parse_qs(parts.query).get("q", [""]))
+    soql = " ".join(parse_qs(parts.query).get("q", [""])) or str((params or {}).get("q", ""))
     found = _FROM.search(soql)
     name = found.group(1) if found else "query more"
     if "COUNT()" in soql and name == "OauthToken":
@@ -115,29 +117,53 @@ def _locator(url: str) -> str:
 
 
 def _instrument() -> tuple[Counter[str], list[int]]:
-    """Count every HTTP request (retries included) by floor row, and the bytes received."""
-    import requests
+    """Count every request the scanner's HTTP session answers, by floor row, and the bytes
+    received (the session reads each body itself, so it is counted once it has been read)."""
+    from sfscan.collect.http import ScanSession
 
     calls: Counter[str] = Counter()
     received = [0]
-    original = requests.Session.send
-
+    original = ScanSession.request
     cursors: dict[str, str] = {}  # query locator -> the object its first page read
 
-    def send(self: requests.Session, request: Any, **kwargs: Any) -> requests.Response:
-        response = original(self, request, **kwargs)
-        received[0] += len(response.content)
-        row = classify(request.method, request.url, request.body)
+    def request(self: ScanSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, method, url, *args, **kwargs)
+        content = response.content or b""
+        received[0] += len(content)
+        row = classify(method, url, kwargs.get("data"), kwargs.get("params"))
         if row == "query more":
-            row = cursors.get(_locator(request.url), row)
-        found = _NEXT.search(response.content[:400])
+            row = cursors.get(_locator(url), row)
+        found = _NEXT.search(content[:400])
         if found:
             cursors[_locator(found.group(1).decode())] = row
         calls[row] += 1
         return response
 
-    requests.Session.send = send  # type: ignore[method-assign]
+    ScanSession.request = request  # type: ignore[method-assign]
+    _mark_readiness(calls)
     return calls, received
+
+
+def _mark_readiness(calls: Counter[str]) -> None:
+    """Requests made by the readiness check (collect/readiness.py: describe of every source, the
+    scanner's own permissions, profile, ranges and last login, a listMetadata probe, limits) are
+    counted as one row of their own: they are a fixed cost of every scan, outside the floor."""
+    from sfscan.collect import collector, readiness
+
+    original = readiness.check
+
+    def check(client: Any) -> Any:
+        before = Counter(calls)
+        try:
+            return original(client)
+        finally:
+            spent = calls - before
+            calls.subtract(spent)
+            calls["readiness check"] += sum(spent.values())
+
+    readiness.check = check
+    if getattr(collector, "check", None) is original:
+        collector.check = check  # type: ignore[attr-defined]
 
 
 def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
@@ -178,7 +204,7 @@ def child_scan(ready: dict[str, Any], captured_at: str) -> dict[str, Any]:
     return {
         "collect_s": round(collect_s, 2),
         "evaluate_s": round(evaluate_s, 2),
-        "calls": dict(calls),
+        "calls": {k: v for k, v in calls.items() if v},
         "bytes_received": received[0],
         "rows_kept": sum(len(v) for v in snap.sobjects.values()),
         "login_history_mode": snap.collection["login_history"],

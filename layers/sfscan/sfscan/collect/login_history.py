@@ -8,14 +8,16 @@ aggregate query cannot page past 2,000 groups. So the groups are read in slices 
 groups may have been cut, so they are read again). Nothing an answer holds is thrown away.
 
 1. One ordered aggregate over the whole window: fewer than 2,000 groups is the whole answer.
-2. Otherwise one ``COUNT()`` of the window says what paging raw rows would cost
-   (ceil(rows / 2,000) calls); the groups seen so far give groups per user, and with the scan's
-   User Ids (when known) the remaining users are cut into up to ``WORKERS`` contiguous ranges
-   read concurrently. Aggregate calls never exceed what raw paging would cost: when the
-   estimate says raw rows are cheaper, or the budget runs out, the rest is read as raw rows
-   (aggregated here, as they arrive).
-3. The groups' counts must add up to the ``COUNT()``; if they do not (the org orders Ids in a
-   way the ranges did not expect), the window is read again as raw rows.
+2. Otherwise the groups per user seen so far, and the scan's User Ids (when known), cut the
+   remaining users into up to ``WORKERS`` contiguous ranges read concurrently.
+3. Aggregate calls never exceed what paging raw rows would cost (ceil(rows / 2,000) calls): the
+   logins already counted bound that cost from below, and one ``COUNT()`` of the window gives it
+   exactly when the bound is reached or when the estimate says raw rows may be cheaper; then the
+   rest is read as raw rows (grouped here, as they arrive).
+4. Ranges cover every user whatever the org's Id order (each starts where the previous one's
+   end is, and the last is open); an order unlike ours could only make them overlap, so a group
+   read by two ranges, or counts that differ from the ``COUNT()``, mean: read the window again
+   as raw rows.
 
 If the org refuses the aggregate query, or a range filter on ``UserId``, raw rows are paged.
 """
@@ -97,34 +99,48 @@ class Bound:
 
 @dataclass
 class _Groups:
-    """The merged groups (compact: one dict per group) and the aggregate calls spent."""
+    """The merged groups (compact: one dict per group), who read each, and the calls spent."""
 
     by_key: dict[tuple[Any, ...], Record] = field(default_factory=dict)
+    owner: dict[tuple[Any, ...], int] = field(default_factory=dict)
     calls: int = 0  # aggregate calls
-    budget: int | None = None  # aggregate calls allowed: what raw paging would cost
+    logins: int = 0  # logins counted so far: raw paging costs at least ceil(logins / 2,000)
+    counted: int | None = None  # the window's COUNT(), once asked
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def budget(self) -> int:
+        """Aggregate calls allowed now: what raw paging would cost, as far as it is known."""
+        known = self.logins if self.counted is None else self.counted
+        return max(1, math.ceil(known / ROWS_PER_PAGE))
+
     def spend(self) -> bool:
-        """Count one aggregate call; False when the budget is used up (read raw rows)."""
+        """Count one aggregate call; False when it would exceed the budget."""
         with self.lock:
-            if self.budget is not None and self.calls >= self.budget:
+            if self.calls >= self.budget():
                 return False
             self.calls += 1
             return True
 
-    def add(self, rows: Iterable[Record], *, raw: bool = False) -> None:
+    def add(self, rows: Iterable[Record], *, owner: int, raw: bool = False) -> None:
         with self.lock:
             for row in rows:
-                key = tuple(row.get(f) for f in _KEY)
-                count = 1 if raw else int(row.get("n") or 0)
-                last = row.get("LoginTime") if raw else row.get("lastLogin")
-                existing = self.by_key.get(key)
-                if existing is None:
-                    self.by_key[key] = {**dict(zip(_KEY, key, strict=True)), "count": count}
-                    self.by_key[key]["LoginTime"] = last
-                else:
-                    existing["count"] += count
-                    existing["LoginTime"] = _later(existing["LoginTime"], last)
+                self._add(row, owner, raw)
+
+    def _add(self, row: Record, owner: int, raw: bool) -> None:
+        key = tuple(row.get(f) for f in _KEY)
+        count = 1 if raw else int(row.get("n") or 0)
+        last = row.get("LoginTime") if raw else row.get("lastLogin")
+        self.logins += count
+        existing = self.by_key.get(key)
+        if existing is None:
+            self.by_key[key] = {**dict(zip(_KEY, key, strict=True)), "count": count}
+            self.by_key[key]["LoginTime"] = last
+            self.owner[key] = owner
+            return
+        if self.owner[key] != owner:
+            raise _UseRawRows()  # two ranges overlap: the org orders Ids unlike we do
+        existing["count"] += count
+        existing["LoginTime"] = _later(existing["LoginTime"], last)
 
     def total(self) -> int:
         with self.lock:
@@ -188,6 +204,17 @@ class _Window:
     start: datetime
     end: datetime
     groups: _Groups
+    count: Callable[[str], int] | None
+    count_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def counted(self) -> int | None:
+        """The window's COUNT(), asked once (None without a count function)."""
+        with self.count_lock:
+            if self.groups.counted is None and self.count is not None:
+                total = self.count(count_query(self.start, self.end))
+                with self.groups.lock:
+                    self.groups.counted = total
+            return self.groups.counted
 
 
 def _ask(window: _Window, soql: str) -> list[Record]:
@@ -200,36 +227,46 @@ def _ask(window: _Window, soql: str) -> list[Record]:
         raise
 
 
-def _raw_range(window: _Window, low: Bound | None, high: str | None) -> None:
+def _raw_range(window: _Window, low: Bound | None, high: str | None, owner: int) -> None:
     rows = _ask(window, raw_slice_query(window.start, window.end, low, high))
-    window.groups.add(rows, raw=True)
+    window.groups.add(rows, owner=owner, raw=True)
 
 
-def _full_answer(window: _Window, rows: list[Record]) -> Bound:
+def _full_answer(window: _Window, rows: list[Record], owner: int) -> Bound:
     """Keep a full answer's complete users; the next call starts at its last user, whose groups
     may have been cut. A single user with 2,000 groups or more is read as raw rows."""
     last = str(rows[-1].get("UserId"))
     complete = [r for r in rows if r.get("UserId") != last]
     if complete:
-        window.groups.add(complete)
+        window.groups.add(complete, owner=owner)
         return Bound(last, inclusive=True)
     user_rows = _ask(window, raw_user_query(window.start, window.end, last))
-    window.groups.add(user_rows, raw=True)
+    window.groups.add(user_rows, owner=owner, raw=True)
     return Bound(last, inclusive=False)
 
 
-def _read_range(window: _Window, low: Bound | None, high: str | None) -> None:
+def _may_aggregate(window: _Window) -> bool:
+    """One more aggregate call fits the budget (asking the COUNT() once the logins seen so far
+    no longer prove it)."""
+    if window.groups.spend():
+        return True
+    if window.groups.counted is None and window.counted() is not None:
+        return window.groups.spend()
+    return window.count is None  # without COUNT(), as before: aggregate on
+
+
+def _read_range(window: _Window, low: Bound | None, high: str | None, owner: int) -> None:
     """All groups of users in [low, high): ordered answers, each starting where the last ended;
     raw rows for what is left once the aggregate budget is spent."""
     while True:
-        if not window.groups.spend():
-            _raw_range(window, low, high)
+        if not _may_aggregate(window):
+            _raw_range(window, low, high, owner)
             return
         rows = _ask(window, aggregate_slice_query(window.start, window.end, low, high))
         if len(rows) < MAX_GROUPS:
-            window.groups.add(rows)
+            window.groups.add(rows, owner=owner)
             return
-        low = _full_answer(window, rows)
+        low = _full_answer(window, rows, owner)
 
 
 def _after(low: Bound, users: list[str]) -> list[str]:
@@ -249,40 +286,40 @@ def _ranges(low: Bound, remaining: list[str], calls: int) -> list[tuple[Bound, s
     return list(zip(starts, ends, strict=True))
 
 
-def _plan_rest(window: _Window, low: Bound, rows: int, users: list[str]) -> tuple[int, int]:
-    """(aggregate calls, raw pages) the users from ``low`` on would cost, estimated from the
-    groups per listed user seen so far."""
+def _estimate(window: _Window, low: Bound, users: list[str]) -> tuple[int, int, int]:
+    """(aggregate calls, raw pages, users) the users from ``low`` on would cost, estimated from
+    the groups and logins per listed user seen so far."""
     with window.groups.lock:
-        seen = len(window.groups.by_key)
-    listed_before = sum(1 for u in users if u < low.value) or 1
+        groups, logins = len(window.groups.by_key), window.groups.logins
+    seen_users = sum(1 for u in users if u < low.value) or 1
     remaining = len(_after(low, users))
-    aggregate_calls = math.ceil(seen / listed_before * remaining / MAX_GROUPS)
-    raw_pages = math.ceil(max(rows - window.groups.total(), 0) / ROWS_PER_PAGE)
-    return aggregate_calls, raw_pages
+    aggregate_calls = math.ceil(groups / seen_users * remaining / MAX_GROUPS)
+    raw_pages = math.ceil(logins / seen_users * remaining / ROWS_PER_PAGE)
+    return aggregate_calls, raw_pages, remaining
 
 
 def _read_sliced(
-    window: _Window,
-    first: list[Record],
-    count: Callable[[str], int],
-    user_ids: Callable[[], list[str] | None],
-) -> int:
-    """Past the first answer: COUNT(), then the remaining users; returns the COUNT()."""
-    low = _full_answer(window, first)
-    rows = count(count_query(window.start, window.end))
-    window.groups.budget = math.ceil(rows / ROWS_PER_PAGE)
+    window: _Window, first: list[Record], user_ids: Callable[[], list[str] | None]
+) -> None:
+    """Past the first answer: the remaining users, in ranges or as raw rows."""
+    low = _full_answer(window, first, owner=0)
     users = user_ids()
     ranges: list[tuple[Bound, str | None]] = [(low, None)]
     if users is not None:
-        aggregate_calls, raw_pages = _plan_rest(window, low, rows, users)
+        aggregate_calls, raw_pages, _ = _estimate(window, low, users)
+        if aggregate_calls >= raw_pages and window.counted() is not None:
+            rest = (window.groups.counted or 0) - window.groups.total()
+            raw_pages = math.ceil(max(rest, 0) / ROWS_PER_PAGE)
         if aggregate_calls >= raw_pages:
-            _raw_range(window, low, None)
-            return rows
+            _raw_range(window, low, None, owner=1)
+            return
         ranges = _ranges(low, _after(low, users), aggregate_calls)
     with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="sfscan-lh") as pool:
-        for future in [pool.submit(_read_range, window, lo, hi) for lo, hi in ranges]:
+        futures = [
+            pool.submit(_read_range, window, lo, hi, n) for n, (lo, hi) in enumerate(ranges, 1)
+        ]
+        for future in futures:
             future.result()
-    return rows
 
 
 def collect_login_history(
@@ -298,15 +335,16 @@ def collect_login_history(
     ``count`` runs a ``COUNT()`` query (its totalSize); ``user_ids`` gives the org's User Ids
     when the scan has read them (else None: the users past the first answer are one range).
     """
-    window = _Window(query, start, end, _Groups(calls=1))
+    window = _Window(query, start, end, _Groups(calls=1), count)
     try:
         first = _ask(window, aggregate_slice_query(start, end))
         if len(first) < MAX_GROUPS:
-            window.groups.add(first)
-        elif count is None:
-            _read_range(window, _full_answer(window, first), None)
-        elif _read_sliced(window, first, count, user_ids) != window.groups.total():
-            raise _UseRawRows()  # the ranges missed or repeated logins: read them all raw
+            window.groups.add(first, owner=0)
+        else:
+            _read_sliced(window, first, user_ids)
+            counted = window.groups.counted
+            if counted is not None and counted != window.groups.total():
+                raise _UseRawRows()  # the ranges missed or repeated logins: read them all raw
     except _UseRawRows:
         raw = query(login_history_raw_query(start, end))
         return LoginHistory(rows=raw, mode="raw", calls=0)
