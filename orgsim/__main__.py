@@ -30,6 +30,7 @@ def _faults(args: argparse.Namespace) -> Faults:
         invalid_type=parse_name_set(args.invalid_type),
         truncate_body_on=parse_int_set(args.truncate_body_on),
         daily_api_max=args.daily_api_max,
+        missing_fields=parse_name_set(args.missing_field),
     )
 
 
@@ -45,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid-type", metavar="NAME,...")
     p.add_argument("--truncate-body-on", metavar="N,...", help="call numbers with half a body")
     p.add_argument("--daily-api-max", type=int, default=15000)
+    p.add_argument(
+        "--missing-field",
+        metavar="Object.Field,...",
+        help="fields this org does not have (left out of describe, INVALID_FIELD in queries)",
+    )
+    p.add_argument(
+        "--username",
+        metavar="USER",
+        help="log in as this snapshot user: its profile and permission sets decide what the "
+        "org serves (default: a fully provisioned API user of the snapshot)",
+    )
     p.add_argument(
         "--as-of",
         metavar="now|ISO-8601",
@@ -79,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sim = OrgSimulator(args.snapshot, faults=faults, port=args.port, as_of=as_of)
+        sim = OrgSimulator(
+            args.snapshot, faults=faults, port=args.port, as_of=as_of, username=args.username
+        )
     except InputError as exc:
         print(f"orgsim: {exc}", file=sys.stderr)
         return 2

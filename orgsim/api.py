@@ -12,16 +12,29 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sfscan.collect import facts
+
 from orgsim import soap
+from orgsim.access import (
+    USER_PERMISSION_ACCESS,
+    Caller,
+    caller_now,
+    check_object,
+    hidden_fields,
+    hide_fields,
+    metadata_refusal,
+    narrow,
+    permission_row,
+)
 from orgsim.admin import apply_admin_action
-from orgsim.auth import Sessions, TokenEndpoint, TokenError
+from orgsim.auth import Session, Sessions, TokenEndpoint, TokenError
 from orgsim.faults import Faults
+from orgsim.refusals import check_query, describe_field, evaluate_as_org
 from orgsim.soql import SoqlError, parse
-from orgsim.soql_eval import Outcome, evaluate
+from orgsim.soql_eval import ObjectData, Outcome
 from orgsim.store import AdminError, OrgStore
 
 API_VERSIONS = tuple(f"{v}.0" for v in range(50, 66))
@@ -78,8 +91,15 @@ class _Cursor:
 
 class OrgApi:
     def __init__(
-        self, store: OrgStore, sessions: Sessions, tokens: TokenEndpoint, faults: Faults
+        self,
+        store: OrgStore,
+        sessions: Sessions,
+        tokens: TokenEndpoint,
+        faults: Faults,
+        full_access_username: str | None = None,
     ) -> None:
+        # full_access_username: the default user, a fully provisioned scanner (access.py).
+        self.full_access_username = full_access_username
         self.store = store
         self.sessions = sessions
         self.tokens = tokens
@@ -169,7 +189,8 @@ class OrgApi:
         else:
             auth = req.headers.get("authorization", "")
             token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not self.sessions.valid(token, call, faults):
+        session = self.sessions.find(token)
+        if session is None or not self.sessions.valid(token, call, faults):
             if is_soap:
                 return _soap_fault(
                     "INVALID_SESSION_ID",
@@ -180,10 +201,18 @@ class OrgApi:
             if is_soap:
                 return _soap_fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             return error_response(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        caller = self._caller(session)
         if soap_match is not None:
-            return self._soap(soap_req, faults)
+            return self._soap(soap_req, faults, caller)
         assert data_match is not None
-        return self._rest(req, data_match.group(1), (data_match.group(2) or "/").strip("/"), call)
+        rest = (data_match.group(2) or "/").strip("/")
+        return self._rest(req, data_match.group(1), rest, call, caller)
+
+    def _caller(self, session: Session) -> Caller:
+        full = self.full_access_username is not None and (
+            session.username.casefold() == self.full_access_username.casefold()
+        )
+        return self.store.caller(session.username, full=full)
 
     # -- token and admin -------------------------------------------------------------------------
 
@@ -208,7 +237,7 @@ class OrgApi:
 
     # -- REST ------------------------------------------------------------------------------------
 
-    def _rest(self, req: Request, version: str, rest: str, call: int) -> Response:
+    def _rest(self, req: Request, version: str, rest: str, call: int, caller: Caller) -> Response:
         tooling = rest.startswith("tooling/") or rest == "tooling"
         resource = rest[len("tooling/") :] if tooling else rest
         head, _, tail = resource.partition("/")
@@ -220,7 +249,7 @@ class OrgApi:
             soql = req.params.get("q")
             if not soql:
                 return error_response(400, "MALFORMED_QUERY", "A query string has to be specified")
-            return self._query(version, soql, tooling, _batch_size(req.headers))
+            return self._query(version, soql, tooling, _batch_size(req.headers), caller)
         if head in ("query", "queryAll") and tail:
             return self._more(version, tail, req.headers)
         if head == "limits" and not tail and not tooling:
@@ -235,28 +264,46 @@ class OrgApi:
             )
         describe = re.fullmatch(r"sobjects/(\w+)/describe", resource)
         if describe:
-            return self._describe(version, describe.group(1), tooling)
+            return self._describe(version, describe.group(1), tooling, caller)
         return error_response(404, "NOT_FOUND", "The requested resource does not exist")
 
-    def _query(self, version: str, soql: str, tooling: bool, batch_size: int) -> Response:
+    def _query(
+        self, version: str, soql: str, tooling: bool, batch_size: int, caller: Caller
+    ) -> Response:
         section = "tooling" if tooling else "sobject"
         try:
-            query = parse(soql, self.store.captured_at.astimezone(UTC))
+            query = parse(soql, caller_now(self.store.captured_at, caller))
             refusal = self.faults.refusal(query.sobject)
             if refusal == "INVALID_TYPE":
                 raise SoqlError(refusal, f"sObject type '{query.sobject}' is not supported.")
             if refusal is not None:
                 raise SoqlError(refusal, f"insufficient access rights on object {query.sobject}")
-            sobject = self.store.resolve_object(section, query.sobject)
-            outcome = evaluate(query, self.store.object_data(section, sobject))
+            data = self._object_data(section, query.sobject, version, caller)
+            check_query(query, section, data.name)
+            outcome = evaluate_as_org(query, data)
         except SoqlError as exc:
             return error_response(
                 403 if exc.code in FORBIDDEN_CODES else 400, exc.code, exc.message
             )
+        sobject = data.name
         if not outcome.pageable:
             batch_size = max(outcome.total_size, 1)
+        elif sobject == "OauthToken":  # 500 a batch, 2,500 in all (facts.py)
+            batch_size = facts.OAUTH_TOKEN_BATCH
+            outcome = replace(outcome, total_size=min(outcome.total_size, facts.OAUTH_TOKEN_CAP))
         cursor = _Cursor(outcome, tooling, sobject, batch_size)
         return self._page(version, cursor, self._remember(cursor), 0, batch_size)
+
+    def _object_data(self, section: str, name: str, version: str, caller: Caller) -> ObjectData:
+        """The object as this caller sees it at this API version (access.py)."""
+        if section == "sobject" and name.casefold() == USER_PERMISSION_ACCESS.casefold():
+            row = permission_row(caller)
+            return ObjectData(USER_PERMISSION_ACCESS, ("Id", *row), ((row, 1),), "0UP")
+        sobject = self.store.resolve_object(section, name)
+        check_object(caller, section, sobject)
+        data = self.store.object_data(section, sobject)
+        hidden = hidden_fields(section, sobject, version, self.faults.missing_fields)
+        return narrow(hide_fields(data, hidden), caller, section)
 
     def _remember(self, cursor: _Cursor) -> str:
         with self._lock:
@@ -271,6 +318,8 @@ class OrgApi:
         if cursor is None or m is None:
             return error_response(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         size = _batch_size(headers) if "sforce-query-options" in headers else cursor.batch_size
+        if cursor.sobject == "OauthToken":
+            size = facts.OAUTH_TOKEN_BATCH
         return self._page(version, cursor, m.group(1), int(m.group(2)), size)
 
     def _page(
@@ -287,6 +336,8 @@ class OrgApi:
                     "type": cursor.sobject,
                     "url": f"{prefix}sobjects/{cursor.sobject}/{record_id}",
                 }
+            if cursor.sobject == "OauthToken" and "Id" in rec:
+                rec = {**rec, "Id": None}  # the org never gives a token's Id
             records.append({"attributes": attrs, **rec})
         payload: dict[str, Any] = {"totalSize": total, "done": stop >= total}
         if stop < total:
@@ -294,30 +345,32 @@ class OrgApi:
         payload["records"] = records
         return json_response(200, payload)
 
-    def _describe(self, version: str, name: str, tooling: bool) -> Response:
+    def _describe(self, version: str, name: str, tooling: bool, caller: Caller) -> Response:
         section = "tooling" if tooling else "sobject"
         try:
             if self.faults.refusal(name) == "INVALID_TYPE":
                 raise SoqlError("INVALID_TYPE", f"sObject type '{name}' is not supported.")
-            canonical = self.store.resolve_object(section, name)
+            data = self._object_data(section, name, version, caller)
         except SoqlError as exc:
             if exc.code == "INVALID_TYPE":
                 return error_response(404, "NOT_FOUND", "The requested resource does not exist")
             return error_response(400, exc.code, exc.message)
-        fields = [
-            {"name": f, "type": "id" if f == "Id" else "string"}
-            for f in self.store.fields_of(section, canonical)
-        ]
-        return json_response(200, {"name": canonical, "queryable": True, "fields": fields})
+        prefix = "tooling" if tooling else "sobject"
+        src = facts.BY_KEY.get(f"{prefix}:{data.name}")
+        fields = [describe_field(name, src) for name in data.fields]
+        return json_response(200, {"name": data.name, "queryable": True, "fields": fields})
 
     # -- SOAP ------------------------------------------------------------------------------------
 
-    def _soap(self, req: soap.SoapRequest, faults: Faults) -> Response:
+    def _soap(self, req: soap.SoapRequest, faults: Faults, caller: Caller) -> Response:
         types = req.list_types if req.operation == "listMetadata" else (req.read_type,)
         if req.operation not in ("listMetadata", "readMetadata"):
             return _soap_fault(
                 "UNKNOWN_EXCEPTION", f"{req.operation} is not supported by the org simulator"
             )
+        no_access = metadata_refusal(caller)
+        if no_access is not None:
+            return _soap_fault(*no_access)
         for metadata_type in types:
             code = faults.refusal(metadata_type)
             refusal = (code, f"{metadata_type}: refused by an orgsim fault") if code else None

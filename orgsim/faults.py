@@ -19,6 +19,8 @@ class Faults:
       INSUFFICIENT_ACCESS / INVALID_TYPE (a single metadata item is left out of readMetadata).
     - ``truncate_body_on``: these call numbers get half of their body.
     - ``daily_api_max``: the DailyApiRequests Max the org reports.
+    - ``missing_fields``: ``Object.Field`` names this org does not have (as an org on another
+      version or edition): left out of describe, INVALID_FIELD in a query.
     """
 
     latency_ms: int = 0
@@ -29,6 +31,7 @@ class Faults:
     invalid_type: frozenset[str] = field(default_factory=frozenset)
     truncate_body_on: frozenset[int] = field(default_factory=frozenset)
     daily_api_max: int = 15000
+    missing_fields: frozenset[str] = field(default_factory=frozenset)
 
     def refusal(self, name: str) -> str | None:
         """The error code a fault makes ``name`` (object, type or Type:item) answer, if any."""

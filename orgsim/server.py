@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sfscan.domain.errors import InputError
 from sfscan.domain.snapshot import Snapshot
 
 from orgsim.api import LogEntry, OrgApi, Request
@@ -75,8 +76,12 @@ class OrgSimulator:
         faults: Faults | None = None,
         port: int = 0,
         as_of: datetime | None = None,
+        username: str | None = None,
     ) -> None:
         # as_of: serve the org as if captured at that moment (e.g. now), see timeshift.py.
+        # username: log in as this snapshot user, whose permissions decide what it may read
+        # (access.py); None: the default user, a fully provisioned scanner.
+        self._username = username
         self._snapshot = load_any(snapshot)
         if as_of is not None:
             self._snapshot = rebase(self._snapshot, as_of)
@@ -97,7 +102,7 @@ class OrgSimulator:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(self._keys.tls_cert_file, self._keys.tls_key_file)
             self.store = OrgStore(self._snapshot)
-            self.username = self.store.api_username()
+            self.username = self._login_user()
             self._sessions = Sessions(str(self.store.org.get("Id", "")))
             # Bind first: the URLs (and the JWT audience) need the real port.
             self._server = _Server(self._port, None, context)  # type: ignore[arg-type]
@@ -107,7 +112,8 @@ class OrgSimulator:
                 self.store, self._sessions, self.client_id, self.client_secret,
                 self._keys.jwt_cert_file, self.login_url, self.username,
             )  # fmt: skip
-            self._api = OrgApi(self.store, self._sessions, tokens, self._faults)
+            full = None if self._username else self.username
+            self._api = OrgApi(self.store, self._sessions, tokens, self._faults, full)
             self._server.api = self._api
             user = self.store.user_by_username(self.username) or {}
             self._token = self._sessions.issue(self.username, str(user.get("Id", "")), 0)
@@ -120,6 +126,16 @@ class OrgSimulator:
             self.stop()
             raise
         return self
+
+    def _login_user(self) -> str:
+        if self._username is None:
+            return self.store.api_username()
+        user = self.store.user_by_username(self._username)
+        if user is None or not user.get("IsActive"):
+            raise InputError(
+                f"--username {self._username}: no active User with that Username in the snapshot"
+            )
+        return str(user["Username"])
 
     def stop(self) -> None:
         if self._server is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from orgsim.soql_ast import (
@@ -172,13 +172,14 @@ def parse_datetime(text: str) -> datetime:
     return value
 
 
-def _day_start(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+def _day_start(d: date, zone: tzinfo | None = UTC) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=zone or UTC)
 
 
 def relative_date(token: Token, now: datetime) -> DateRange:
-    """TODAY, YESTERDAY, LAST_N_DAYS:n relative to ``now`` (the snapshot's captured_at, UTC)."""
-    today = _day_start(now.astimezone(UTC).date())
+    """TODAY, YESTERDAY, LAST_N_DAYS:n relative to ``now``: the snapshot's captured_at in the
+    caller's time zone (days start at the caller's midnight, as in the org)."""
+    today = _day_start(now.date(), now.tzinfo).astimezone(UTC)
     one_day = timedelta(days=1)
     name, _, n_text = token.upper.partition(":")
     if token.kind == "ident" and name == "TODAY":

@@ -13,35 +13,22 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sfscan.collect import facts
 from sfscan.domain.snapshot import Snapshot, load_snapshot, parse_snapshot
 
+from orgsim.access import Caller, effective_permissions, full_scanner
 from orgsim.soql import SoqlError
 from orgsim.soql_eval import ObjectData, synthetic_id
 
 Record = dict[str, Any]
 
-# Fields an object knows even when the snapshot holds none of its records (docs/snapshot-data.md).
+# Fields an object knows even when the snapshot holds none of its records: sfscan's fact table.
 DOCUMENTED_FIELDS: dict[str, tuple[str, ...]] = {
-    "User": ("Username", "Name", "IsActive", "UserType", "ProfileId", "LastLoginDate"),
-    "Profile": ("Name", "UserLicenseId", "PermissionsApiUserOnly"),
-    "UserLicense": ("Name",),
-    "PermissionSet": (
-        "Name", "Label", "IsOwnedByProfile", "ProfileId", "PermissionSetGroupId", "Type",
-        "PermissionsApiUserOnly",
-    ),
-    "PermissionSetGroup": ("DeveloperName", "MasterLabel", "Status"),
-    "PermissionSetAssignment": (
-        "AssigneeId", "PermissionSetId", "PermissionSetGroupId", "IsActive", "ExpirationDate",
-    ),
-    "LoginIpRange": ("ProfileId", "StartAddress", "EndAddress", "Description"),
-    "ConnectedApplication": ("Name", "OptionsAllowAdminApprovedUsersOnly"),
-    "LoginHistory": ("UserId", "LoginTime", "LoginType", "Status", "SourceIp", "Application"),
-    "OauthToken": ("AppName", "AppMenuItemId", "UserId", "LastUsedDate", "UseCount"),
-    "SecurityHealthCheck": ("Score",),
-    "SecurityHealthCheckRisks": (
-        "RiskType", "Setting", "SettingGroup", "SettingRiskCategory", "OrgValue", "StandardValue",
-    ),
-}  # fmt: skip
+    src.name: tuple(f for f in src.field_names if f != "Id")
+    for src in facts.SOURCES
+    if src.api != "metadata"
+    and src.key not in ("sobject:Organization", "sobject:UserPermissionAccess")
+}
 ID_PREFIXES = {
     "User": "005", "Profile": "00e", "UserLicense": "100", "PermissionSet": "0PS",
     "PermissionSetGroup": "0PG", "PermissionSetAssignment": "0Pa", "LoginIpRange": "0Ls",
@@ -198,6 +185,19 @@ class OrgStore:
             if users:
                 return str(users[0]["Username"])
         raise AdminError("the snapshot has no active User with a Username to log in as")
+
+    def caller(self, username: str, *, full: bool = False) -> Caller:
+        """The user as the org sees it for access decisions (orgsim/access.py)."""
+        with self._lock:
+            user = self.user_by_username(username) or {}
+            held = effective_permissions(self._sections["sobject"], user, self.captured_at)
+        zone = user.get("TimeZoneSidKey")
+        return Caller(
+            user_id=str(user.get("Id", "")),
+            username=username,
+            permissions=full_scanner(held) if full else held,
+            time_zone=str(zone) if zone else None,
+        )
 
     # -- admin changes ---------------------------------------------------------------------------
 

@@ -51,10 +51,10 @@ def test_query_all_and_include_deleted(
 ) -> None:
     sf = client(shared_sim)
     result = sf.query_all(
-        "SELECT Id FROM LoginHistory WHERE Status = 'Failed'", include_deleted=True
+        "SELECT Id FROM LoginHistory WHERE LoginType = 'Application'", include_deleted=True
     )
-    assert result["totalSize"] == 45
-    assert len(result["records"]) == 45
+    assert result["totalSize"] == 90
+    assert len(result["records"]) == 90
 
 
 def test_aggregate_rows_are_aggregate_results(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sfscan.collect import facts
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.collect.http import HttpConfig
 from sfscan.domain.snapshot import Snapshot
@@ -49,3 +51,24 @@ def cc_credentials(sim: OrgSimulator) -> OrgCredentials:
 
 
 Collect = Callable[..., Snapshot]
+
+
+SCANNER = "scanner@acme.example.com"
+
+
+def with_scanner_user(demo: dict[str, Any], **held: bool) -> dict[str, Any]:
+    """The demo org plus a user ``SCANNER`` whose profile holds every permission the readiness
+    check reads, except those given False (``ManageUsers=False``). Start the simulator with
+    ``username=SCANNER`` so that these permissions decide what it serves."""
+    data = copy.deepcopy(demo)
+    columns = {p.field: held.get(p.name, True) for p in facts.SCANNER_PERMISSIONS}
+    profile_id = "00e5g0000009SCNAAA"
+    sobjects = data["sobjects"]
+    sobjects["Profile"].append(
+        {"Id": profile_id, "Name": "sfscan Scanner", "UserLicenseId": None, **columns}
+    )
+    sobjects["User"].append(
+        {"Id": "0055g0000009SCNAAA", "Username": SCANNER, "Name": "sfscan scanner",
+         "IsActive": True, "UserType": "Standard", "ProfileId": profile_id}
+    )  # fmt: skip
+    return data

@@ -18,6 +18,13 @@ def as_set(records: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True) for r in records)
 
 
+def without_new_nulls(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[str]:
+    """``got`` without the null fields the snapshot never had (fields the collector newly
+    selects, such as PermissionSetAssignment.IsRevoked, come back null from an old snapshot)."""
+    known = {k for r in want for k in r}
+    return as_set([{k: v for k, v in r.items() if v is not None or k in known} for r in got])
+
+
 def finding_keys(snapshot: Snapshot, settings: Settings) -> list[tuple[str, str, str, str]]:
     return sorted(
         (f.rule_id, f.resource_id, f.status.value, f.severity.value)
@@ -35,7 +42,7 @@ def test_both_flows_collect_every_record_of_the_org(
     assert got.org.Id == demo.org.Id
     for name, records in demo.sobjects.items():
         if name != "LoginHistory":
-            assert as_set(got.sobjects[name]) == as_set(records), name
+            assert without_new_nulls(got.sobjects[name], records) == as_set(records), name
     assert {k: as_set(v) for k, v in got.tooling.items()} == {
         k: as_set(v) for k, v in demo.tooling.items()
     }
@@ -89,7 +96,8 @@ def test_what_the_scan_spent_is_recorded(sim: OrgSimulator, collect: Collect) ->
     assert info["daily_api_remaining"] == 15000 - sim.api_calls
     assert info["truncated"] == {}
     assert info["duration_s"] >= 0
-    # Tooling through the tooling endpoint, metadata through SOAP, limits read once.
+    # Tooling through the tooling endpoint, metadata through SOAP, limits read once (by the
+    # readiness check; what is left afterwards comes from the Sforce-Limit-Info header).
     paths = [e.path for e in sim.request_log]
     assert sum("/tooling/query" in p for p in paths) == 2
     assert any(p.startswith("/services/Soap/m/") for p in paths)
@@ -103,8 +111,8 @@ def test_permission_columns_follow_describe_and_settings(
     profile_fields = set().union(*(r.keys() for r in got.sobjects["Profile"]))
     assert "PermissionsModifyAllData" in profile_fields
     assert "PermissionsViewAllData" not in profile_fields
+    # One describe per object (the readiness check's), reused for the permission columns.
     describes = [e.path for e in sim.request_log if e.path.endswith("/describe")]
-    assert sorted(describes) == [
-        "/services/data/v62.0/sobjects/PermissionSet/describe",
-        "/services/data/v62.0/sobjects/Profile/describe",
-    ]
+    assert len(describes) == len(set(describes))
+    assert "/services/data/v62.0/sobjects/Profile/describe" in describes
+    assert "/services/data/v62.0/sobjects/PermissionSet/describe" in describes

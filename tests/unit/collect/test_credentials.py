@@ -124,3 +124,10 @@ def test_credentials_are_immutable() -> None:
     with pytest.raises(ValueError):
         creds.name = "other"  # type: ignore[misc]
     assert isinstance(creds, OrgCredentials)
+
+
+@pytest.mark.parametrize("version", ["59.0", "49.0"])
+def test_api_versions_older_than_the_newest_feature_read_are_refused(version: str) -> None:
+    message = error_of(jwt_data(api_version=version))
+    assert f"api_version: Value error, {version} is older than 60.0" in message
+    assert "external client app policies" in message

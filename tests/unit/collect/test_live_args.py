@@ -141,3 +141,8 @@ def test_secret_file_errors_name_file_and_field(tmp_path: Path) -> None:
 def test_bad_api_version_is_refused() -> None:
     with pytest.raises(InputError, match="--api-version"):
         credentials_from_args(parse(*BASE, "--client-secret", "s", "--api-version", "v62"))
+
+
+def test_an_api_version_flag_older_than_60_is_refused_naming_the_flag() -> None:
+    with pytest.raises(InputError, match=r"--api-version: .*59\.0 is older than 60\.0"):
+        credentials_from_args(parse(*BASE, "--client-secret", "s", "--api-version", "59.0"))

@@ -150,3 +150,18 @@ def test_no_access_is_not_hidden_by_the_fallback() -> None:
         assert exc.code == "INSUFFICIENT_ACCESS"
     else:
         raise AssertionError("expected SourceUnavailable")
+
+
+def test_the_orgs_aggregate_overflow_answer_is_sliced_whatever_its_code() -> None:
+    from sfscan.collect.login_history import _too_many_groups
+
+    message = (
+        "Aggregate query does not support queryMore(), use LIMIT to restrict the results "
+        "to a single batch"
+    )
+    assert _too_many_groups(SourceUnavailable("EXCEEDED_ID_LIMIT", message))
+    assert _too_many_groups(SourceUnavailable("MALFORMED_QUERY", message))
+    assert not _too_many_groups(
+        SourceUnavailable("MALFORMED_QUERY", "field 'LoginTime' can not be grouped in a query call")
+    )
+    assert not _too_many_groups(SourceUnavailable("INVALID_FIELD", message))

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sfscan.collect.collector import collect_snapshot
-from sfscan.collect.credentials import OrgCredentials, parse_credentials
+from sfscan.collect.credentials import OrgCredentials, parse_credentials, with_api_version
 from sfscan.collect.hosts import ALLOWED_HOSTS_ENV, HostPolicy, allowed_hosts_from_env
 from sfscan.collect.progress import terminal_progress
 from sfscan.domain.errors import InputError
@@ -178,7 +178,7 @@ def credentials_from_args(args: argparse.Namespace) -> OrgCredentials:
     if version:
         if not API_VERSION.fullmatch(version):
             raise InputError(f"--api-version: {version!r} is not an API version such as 62.0")
-        credentials = credentials.model_copy(update={"api_version": version})
+        credentials = with_api_version(credentials, version)
     return credentials
 
 
@@ -191,6 +191,9 @@ def _ca_bundle(args: argparse.Namespace) -> str | None:
     if path and not Path(path).is_file():
         raise InputError(f"--ca-bundle: {path} is not a readable file")
     return path
+
+
+ca_bundle_from_args = _ca_bundle  # public: sfscan doctor reads the same option
 
 
 def _progress(line: str) -> None:

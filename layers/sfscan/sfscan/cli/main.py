@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from sfscan import __version__
-from sfscan.cli import collect, demo, org, publish, rules, scan
+from sfscan.cli import collect, demo, doctor, org, publish, rules, scan
 from sfscan.cli.exit_codes import BAD_INPUT, INCOMPLETE
 from sfscan.domain.errors import InputError, ScanIncompleteError
 
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=rules.version_text(__version__))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (scan, collect, org, rules, publish, demo):
+    for module in (scan, collect, org, rules, publish, demo, doctor):
         module.register(sub)
     return parser
 

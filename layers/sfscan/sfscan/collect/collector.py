@@ -35,9 +35,11 @@ from sfscan.collect.plan import (
     oauth_token_query,
     organization_query,
     permission_fields,
+    plan_fields,
     sobject_query,
     tooling_query,
 )
+from sfscan.collect.readiness import Readable, Readiness, check
 from sfscan.domain.errors import ScanIncompleteError
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import SCHEMA, OrgInfo, Record, Snapshot
@@ -64,13 +66,35 @@ class _Collected:
 
 class _Scan:
     def __init__(
-        self, client: OrgClient, settings: Settings, now: datetime, progress: Progress
+        self,
+        client: OrgClient,
+        settings: Settings,
+        now: datetime,
+        progress: Progress,
+        readiness: Readiness | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.now = now
         self.progress = progress
+        self.readiness = readiness
         self.found = _Collected()
+
+    def gate(self, key: str) -> Readable:
+        """Raise SourceUnavailable for a source the readiness check found unreadable (a
+        missing permission or field, named); True/None (undecided) let the read go ahead."""
+        status = self.readiness.sources.get(key) if self.readiness else None
+        if status is None:
+            return True
+        if status.readable is False:
+            code, _, message = status.unavailable_reason.partition(":")
+            raise SourceUnavailable(code, message.strip())
+        return status.readable
+
+    def fields(self, key: str) -> tuple[str, ...]:
+        """The fields of ``key`` that this org describes (all of them without readiness)."""
+        described = self.readiness.described.get(key) if self.readiness else None
+        return plan_fields(key, described).select
 
     # -- one task per source; each records its own result or why it is unavailable ----------
 
@@ -94,24 +118,33 @@ class _Scan:
                 self.found.org = rows[0]
 
     def sobject(self, name: str) -> None:
+        key = f"sobject:{name}"
+        self.gate(key)
         extra: tuple[str, ...] = ()
         if name in PERMISSION_OBJECTS:
-            try:
-                described: set[str] | None = self.client.describe_field_names(name)
-            except SourceUnavailable:
-                described = None  # select them all; INVALID_FIELD then marks the object
+            described = self.readiness.described.get(key) if self.readiness else None
+            if self.readiness is None:
+                try:
+                    described = self.client.describe_field_names(name)
+                except SourceUnavailable:
+                    described = None  # select them all; INVALID_FIELD then marks the object
             extra = permission_fields(self.settings.excessive_permissions, described)
-        self.put("sobjects", name, self.client.query(sobject_query(name, extra)))
+        query = sobject_query(name, extra, self.fields(key))
+        self.put("sobjects", name, self.client.query(query))
 
     def login_history(self) -> None:
+        decided = self.gate("sobject:LoginHistory")
         start = self.now - timedelta(days=self.settings.lookback_days)
         result = collect_login_history(self.client.query, start, self.now)
+        if decided is None:
+            own_rows_only(result.rows, self.client.grant.user_id)
         with self.found.lock:
             self.found.login_history = result.mode
             self.found.login_history_window = {"from": utc_iso(start), "to": utc_iso(self.now)}
         self.put("sobjects", "LoginHistory", result.rows)
 
     def oauth_tokens(self) -> None:
+        self.gate("sobject:OauthToken")
         total = self.client.count(oauth_token_count_query())
         rows = self.client.query(oauth_token_query())
         if total >= OAUTH_TOKEN_CAP or len(rows) < total:
@@ -123,10 +156,22 @@ class _Scan:
         self.put("sobjects", "OauthToken", rows)
 
     def tooling(self, name: str) -> None:
+        self.gate(f"tooling:{name}")
         self.put("tooling", name, self.client.query(tooling_query(name), tooling=True))
 
     def listed_metadata(self, reader: MetadataReader) -> None:
-        names, failed = reader.list_names(LISTED_METADATA_TYPES)
+        types = []
+        for metadata_type in LISTED_METADATA_TYPES:
+            try:
+                self.gate(f"metadata:{metadata_type}")
+            except SourceUnavailable as exc:
+                with self.found.lock:
+                    self.found.unavailable[f"metadata:{metadata_type}"] = exc.reason
+                continue
+            types.append(metadata_type)
+        if not types:
+            return
+        names, failed = reader.list_names(types)
         with self.found.lock:
             for metadata_type, reason in failed.items():
                 self.found.unavailable[f"metadata:{metadata_type}"] = reason
@@ -144,6 +189,7 @@ class _Scan:
 
     def security_settings(self, reader: MetadataReader) -> None:
         metadata_type, full_name = SECURITY_SETTINGS
+        self.gate(f"metadata:{metadata_type}")
         read = reader.read(metadata_type, [full_name])
         key = f"metadata:{metadata_type}:{full_name}"
         if key in read.unavailable:  # the only item: the type as a whole is unreadable
@@ -188,13 +234,25 @@ def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
         raise first_error
 
 
-def _daily_remaining(client: OrgClient) -> int | None:
-    try:
-        daily = client.limits().get("DailyApiRequests") or {}
-    except SourceUnavailable:
-        return None
-    remaining = daily.get("Remaining")
-    return int(remaining) if remaining is not None else None
+def own_rows_only(rows: list[Record], scanner_id: str | None) -> None:
+    """Without a confirmed Manage Users / Monitor Login History the org may have returned only
+    the scanner's own logins, silently. No row of another user means exactly that."""
+    others = [r for r in rows if str(r.get("UserId") or "")[:15] != str(scanner_id or "")[:15]]
+    if not others:
+        raise SourceUnavailable(
+            "OWN_ROWS_ONLY",
+            "LoginHistory returned no login of any user but the scanner's, and the scanner's "
+            "Manage Users / Monitor Login History permission could not be confirmed: grant "
+            "Monitor Login History to the scanner's user",
+        )
+
+
+def _daily_remaining(budget: CallBudget, readiness: Readiness) -> int | None:
+    """Daily requests left after the scan: from the last Sforce-Limit-Info header the org
+    sent (free), else from ``/limits`` as the readiness check read it."""
+    if budget.usage_used is not None and budget.usage_max is not None:
+        return max(0, budget.usage_max - budget.usage_used)
+    return readiness.daily_api["remaining"] if readiness.daily_api else None
 
 
 def collect_snapshot(
@@ -226,10 +284,13 @@ def collect_snapshot(
     try:
         client = OrgClient(credentials, session, host_policy)
         report(f"logged in to {client.grant.instance_url} ({credentials.flow})")
-        scan = _Scan(client, settings, started, report)
+        readiness = check(client)
+        for key, why in readiness.missing().items():
+            report(f"{key}: not readable ({why})")
+        scan = _Scan(client, settings, started, report, readiness)
         _run(scan, budget, concurrency)
         found = scan.found
-        remaining = _daily_remaining(client)
+        remaining = _daily_remaining(budget, readiness)
     except RequestLimitReached:
         calls, _ = budget.snapshot()
         raise ScanIncompleteError(
@@ -239,6 +300,12 @@ def collect_snapshot(
         ) from None
     finally:
         session.close()
+    collection = _collection(found, budget, client, readiness, remaining)
+    collection["duration_s"] = round(time.monotonic() - clock, 3)
+    return _snapshot(started, _org(found, client), found, collection, settings)
+
+
+def _org(found: _Collected, client: OrgClient) -> Record:
     org = dict(found.org)
     org.setdefault("Id", client.grant.org_id)
     if not org.get("Id"):
@@ -246,19 +313,39 @@ def collect_snapshot(
             "could not read the org's Id (Organization query failed and the token carried no "
             "identity URL); give the scanner's user View Setup and Configuration"
         )
+    return org
+
+
+def _collection(
+    found: _Collected,
+    budget: CallBudget,
+    client: OrgClient,
+    readiness: Readiness,
+    remaining: int | None,
+) -> dict[str, Any]:
+    """The snapshot's ``collection`` record: what the scan spent and saw."""
     calls, token_calls = budget.snapshot()
-    collection: dict[str, Any] = {
+    return {
         "api_calls": calls,
         "token_calls": token_calls,
         "api_usage": {"used": budget.usage_used, "max": budget.usage_max},
         "daily_api_remaining": remaining,
         "truncated": dict(sorted(found.truncated.items())),
-        "duration_s": round(time.monotonic() - clock, 3),
         "login_history": found.login_history,
         "login_history_window": found.login_history_window,
         "session_renewals": client.renewals,
         "instance_url": client.grant.instance_url,  # links findings to Setup (ASFF SourceUrl)
+        "readiness": readiness.to_json(),  # what the scanner could read (sfscan doctor)
     }
+
+
+def _snapshot(
+    started: datetime,
+    org: Record,
+    found: _Collected,
+    collection: dict[str, Any],
+    settings: Settings,
+) -> Snapshot:
     return Snapshot.model_validate(
         {
             "schema": SCHEMA,

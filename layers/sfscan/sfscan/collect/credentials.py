@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from sfscan.collect.facts import MIN_API_VERSION
 from sfscan.domain.errors import InputError
 from sfscan.domain.settings import Settings
 
@@ -88,6 +89,17 @@ class OrgCredentials(_Strict):
     api_version: str = Field(default=DEFAULT_API_VERSION, pattern=r"^[1-9][0-9]\.0$")
     settings: Settings | None = None
 
+    @field_validator("api_version")
+    @classmethod
+    def _new_enough(cls, value: str) -> str:
+        if int(value.split(".")[0]) < MIN_API_VERSION:
+            raise ValueError(
+                f"{value} is older than {MIN_API_VERSION}.0, the first version with every "
+                "setting the rules read (external client app policies); use "
+                f"{DEFAULT_API_VERSION} or later"
+            )
+        return value
+
     @field_validator("login_url")
     @classmethod
     def _https_origin(cls, value: str) -> str:
@@ -107,6 +119,17 @@ class OrgCredentials(_Strict):
     @property
     def token_url(self) -> str:
         return self.login_url + "/services/oauth2/token"
+
+
+def with_api_version(credentials: OrgCredentials, version: str) -> OrgCredentials:
+    """The credentials with another API version, validated like the JSON's ``api_version``."""
+    data = credentials.model_dump()
+    data["api_version"] = version
+    try:
+        return OrgCredentials.model_validate({**data, "auth": credentials.auth})
+    except ValidationError as exc:
+        reasons = "; ".join(str(e.get("msg")) for e in exc.errors(include_input=False))
+        raise InputError(f"--api-version: {reasons}") from None
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -41,10 +41,13 @@ class _UseRawRows(Exception):
 
 
 def _too_many_groups(exc: SourceUnavailable) -> bool:
-    """The one place we must read a message: MALFORMED_QUERY covers both "this grouping is not
-    allowed" and "more groups than one batch holds"; only the latter is cured by slicing."""
+    """More groups than one batch holds ("Aggregate query does not support queryMore()").
+
+    The one place we must read a message: the org has been seen answering it with
+    EXCEEDED_ID_LIMIT as well as MALFORMED_QUERY, and MALFORMED_QUERY also covers "this
+    grouping is not allowed"; only an overflow is cured by slicing (facts.ANSWERS)."""
     text = exc.message.lower()
-    return exc.code == "MALFORMED_QUERY" and any(
+    return exc.code in ("EXCEEDED_ID_LIMIT", "MALFORMED_QUERY") and any(
         hint in text for hint in ("too many", "querymore", "more than 2000", "more than 2,000")
     )
 

@@ -1,4 +1,4 @@
-"""Which queries a scan runs: the fields of docs/snapshot-data.md, nothing more.
+"""Which queries a scan runs: the fields of the fact table (facts.py), nothing more.
 
 Flat SOQL only (lookups as ``...Id``): relationship queries cost more per row and their shape
 varies with the caller's access. Every value that reaches SOQL goes through ``format_soql``.
@@ -7,68 +7,41 @@ varies with the caller's access. Every value that reaches SOQL goes through ``fo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from simple_salesforce.format import format_soql
 
+from sfscan.collect import facts
 from sfscan.domain.settings import DEFAULT_EXCESSIVE_PERMISSIONS
 
-ORGANIZATION_FIELDS = ("Id", "Name", "IsSandbox", "InstanceName")
+ORGANIZATION_FIELDS = facts.source("sobject:Organization").field_names
 
-# sObject -> fields, in the order docs/snapshot-data.md lists them.
+# sObjects read with a plain SELECT, and their fields, from the fact table.
+_PLAIN_OBJECTS = (
+    "User",
+    "Profile",
+    "UserLicense",
+    "PermissionSet",
+    "PermissionSetGroup",
+    "PermissionSetAssignment",
+    "LoginIpRange",
+    "ConnectedApplication",
+)
 SOBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    "User": ("Id", "Username", "Name", "IsActive", "UserType", "ProfileId", "LastLoginDate"),
-    "Profile": ("Id", "Name", "UserLicenseId", "PermissionsApiUserOnly"),
-    "UserLicense": ("Id", "Name"),
-    "PermissionSet": (
-        "Id",
-        "Name",
-        "Label",
-        "IsOwnedByProfile",
-        "ProfileId",
-        "PermissionSetGroupId",
-        "Type",
-        "PermissionsApiUserOnly",
-    ),
-    "PermissionSetGroup": ("Id", "DeveloperName", "MasterLabel", "Status"),
-    "PermissionSetAssignment": (
-        "Id",
-        "AssigneeId",
-        "PermissionSetId",
-        "PermissionSetGroupId",
-        "IsActive",
-        "ExpirationDate",
-    ),
-    "LoginIpRange": ("Id", "ProfileId", "StartAddress", "EndAddress", "Description"),
-    "ConnectedApplication": ("Id", "Name", "OptionsAllowAdminApprovedUsersOnly"),
+    name: facts.source(f"sobject:{name}").field_names for name in _PLAIN_OBJECTS
 }
 # Objects whose Permissions<Name> columns for excessive_permissions are added after describe.
 PERMISSION_OBJECTS = ("Profile", "PermissionSet")
 
-LOGIN_HISTORY_RAW_FIELDS = (
-    "Id",
-    "UserId",
-    "LoginTime",
-    "LoginType",
-    "Status",
-    "SourceIp",
-    "Application",
-)
+LOGIN_HISTORY_RAW_FIELDS = facts.source("sobject:LoginHistory").field_names
 LOGIN_HISTORY_GROUP_FIELDS = ("UserId", "LoginType", "Status", "SourceIp", "Application")
 
-OAUTH_TOKEN_FIELDS = ("AppName", "AppMenuItemId", "UserId", "LastUsedDate", "UseCount")
-OAUTH_TOKEN_CAP = 2500  # OauthToken stops returning rows after 2,500 (query + queryMore)
+OAUTH_TOKEN_FIELDS = facts.source("sobject:OauthToken").field_names
+OAUTH_TOKEN_CAP = facts.OAUTH_TOKEN_CAP  # OauthToken stops returning rows after 2,500
 
 TOOLING_FIELDS: dict[str, tuple[str, ...]] = {
-    "SecurityHealthCheck": ("Score",),
-    "SecurityHealthCheckRisks": (
-        "RiskType",
-        "Setting",
-        "SettingGroup",
-        "SettingRiskCategory",
-        "OrgValue",
-        "StandardValue",
-    ),
+    s.name: s.field_names for s in facts.SOURCES if s.api == "tooling"
 }
 
 LISTED_METADATA_TYPES = (
@@ -96,9 +69,36 @@ def permission_fields(
     return tuple(dict.fromkeys(f for f in wanted if f in described))
 
 
-def sobject_query(sobject: str, extra_fields: Iterable[str] = ()) -> str:
-    fields = list(dict.fromkeys([*SOBJECT_FIELDS[sobject], *extra_fields]))
-    return select(fields, sobject)
+@dataclass(frozen=True)
+class FieldPlan:
+    """The fields to select from one object, given the org's describe."""
+
+    select: tuple[str, ...]
+    missing_required: tuple[str, ...] = ()  # the source cannot be judged without them
+    missing_optional: tuple[str, ...] = ()  # left out of the query; a named gap
+
+
+def plan_fields(key: str, described: set[str] | None) -> FieldPlan:
+    """Fields of ``key`` that the org describes. ``described`` None: describe failed, so
+    every field is asked for (the org's error then names the one it does not know)."""
+    wanted = facts.source(key).fields
+    if described is None:
+        return FieldPlan(tuple(f.name for f in wanted))
+    known = {name.casefold() for name in described}
+    present = tuple(f.name for f in wanted if f.name.casefold() in known)
+    missing = [f for f in wanted if f.name.casefold() not in known]
+    return FieldPlan(
+        present,
+        tuple(f.name for f in missing if f.required),
+        tuple(f.name for f in missing if not f.required),
+    )
+
+
+def sobject_query(
+    sobject: str, extra_fields: Iterable[str] = (), fields: Iterable[str] = ()
+) -> str:
+    base = tuple(fields) or SOBJECT_FIELDS[sobject]
+    return select(list(dict.fromkeys([*base, *extra_fields])), sobject)
 
 
 def utc_literal(moment: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""Review: a query answer that ends before its last page is never taken as the whole object."""
+"""A query answer that ends before its last page is never taken as the whole object."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review: missing data never turns into PASSED, for every rule and every source it reads."""
+"""Missing data never turns into PASSED, for every rule and every source it reads."""
 
 from __future__ import annotations
 
