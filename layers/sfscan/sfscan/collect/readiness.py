@@ -23,7 +23,7 @@ from sfscan.collect.errors import RequestLimitReached, SourceUnavailable
 from sfscan.collect.hosts import HostPolicy
 from sfscan.collect.http import HttpConfig, ScanSession
 from sfscan.collect.metadata import MetadataReader
-from sfscan.collect.plan import plan_fields, select
+from sfscan.collect.plan import LISTED_METADATA_TYPES, plan_fields, select
 from sfscan.domain.errors import ScanIncompleteError
 
 Readable = bool | None  # None: could not be decided (the permissions were unreadable)
@@ -183,8 +183,9 @@ def _fields_gap(
 
 
 def _metadata_probe(client: OrgClient) -> dict[str, str]:
-    """listMetadata of every metadata type the rules read: type -> why it failed."""
-    types = [s.name for s in facts.SOURCES if s.api == "metadata"]
+    """listMetadata of the metadata types the collector lists: type -> why it failed.
+    (SecuritySettings is read by name, not listed; its readiness is its permission.)"""
+    types = list(LISTED_METADATA_TYPES)
     reader = MetadataReader(client.soap, client.api_version)
     try:
         _, failed = reader.list_names(types)
