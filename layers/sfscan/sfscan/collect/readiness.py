@@ -43,7 +43,10 @@ class SourceStatus:
         return f"{self.code or 'UNKNOWN'}: {self.reason}"
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"readable": self.readable}
+        src = facts.source(self.key)
+        out: dict[str, Any] = {"readable": self.readable, "api": src.api}
+        if src.min_api:
+            out["min_api_version"] = f"{src.min_api}.0"
         if self.reason:
             out["reason"] = self.unavailable_reason
         if self.optional_gaps:
