@@ -62,6 +62,7 @@ class Response:
     body: bytes
     content_type: str = "application/json;charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
+    drip_interval_s: float = 0.0  # > 0: the server sends the body one byte at a time
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,11 @@ class OrgApi:
             time.sleep(faults.latency_ms / 1000)
         data_match = _DATA_PATH.match(req.path)
         soap_match = _SOAP_PATH.match(req.path)
+        endpoint = "rest" if data_match else "soap" if soap_match else "token"
+        location = faults.redirect_location(endpoint, req.path)
+        if location is not None:
+            self._log(None, req, None, 307)
+            return Response(307, b"", "text/plain", {"Location": location})
         if not (data_match or soap_match):
             resp = self._outside_api(req)
             self._log(None, req, None, resp.status)
@@ -151,6 +157,8 @@ class OrgApi:
         resp.headers["Sforce-Limit-Info"] = f"api-usage={call}/{faults.daily_api_max}"
         if call in faults.truncate_body_on:
             resp.body = resp.body[: len(resp.body) // 2]
+        if call in faults.drip_on:
+            resp.drip_interval_s = faults.drip_interval_ms / 1000
         self._log(call, req, req.params.get("q") if data_match else None, resp.status)
         return resp
 
@@ -342,6 +350,9 @@ class OrgApi:
         payload: dict[str, Any] = {"totalSize": total, "done": stop >= total}
         if stop < total:
             payload["nextRecordsUrl"] = f"{prefix}query/{cursor_id}-{stop}"
+        forced = self.faults.next_page_override(cursor.sobject, prefix, f"{cursor_id}-{start}")
+        if forced is not None:
+            payload.update(done=False, nextRecordsUrl=forced)
         payload["records"] = records
         return json_response(200, payload)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+FOREIGN_NEXT_PAGE = "https://attacker.example:8443"
+
 
 @dataclass(frozen=True)
 class Faults:
@@ -19,6 +21,14 @@ class Faults:
       INSUFFICIENT_ACCESS / INVALID_TYPE (a single metadata item is left out of readMetadata).
     - ``truncate_body_on``: these call numbers get half of their body.
     - ``daily_api_max``: the DailyApiRequests Max the org reports.
+    - ``redirect_to`` / ``redirect_endpoints``: these endpoints ("token", "rest", "soap") answer
+      307 with ``Location: <redirect_to><same path>`` instead of serving the call.
+    - ``drip_on`` / ``drip_interval_ms``: these call numbers send their body one byte at a time,
+      ``drip_interval_ms`` apart (a server that is slow but never silent long enough to time out).
+    - ``paging_loop_on``: queries on these objects never finish: every page's
+      ``nextRecordsUrl`` points at the same page.
+    - ``foreign_next_page_on``: queries on these objects give an absolute ``nextRecordsUrl`` on
+      another host (``FOREIGN_NEXT_PAGE``).
     - ``missing_fields``: ``Object.Field`` names this org does not have (as an org on another
       version or edition): left out of describe, INVALID_FIELD in a query.
     """
@@ -32,6 +42,27 @@ class Faults:
     truncate_body_on: frozenset[int] = field(default_factory=frozenset)
     daily_api_max: int = 15000
     missing_fields: frozenset[str] = field(default_factory=frozenset)
+    redirect_to: str | None = None
+    redirect_endpoints: frozenset[str] = field(default_factory=frozenset)
+    drip_on: frozenset[int] = field(default_factory=frozenset)
+    drip_interval_ms: int = 200
+    paging_loop_on: frozenset[str] = field(default_factory=frozenset)
+    foreign_next_page_on: frozenset[str] = field(default_factory=frozenset)
+
+    def redirect_location(self, endpoint: str, path: str) -> str | None:
+        """Where ``endpoint`` ("token", "rest", "soap") redirects to, if a fault says so."""
+        if self.redirect_to and endpoint in self.redirect_endpoints:
+            return self.redirect_to.rstrip("/") + path
+        return None
+
+    def next_page_override(self, sobject: str, prefix: str, own_locator: str) -> str | None:
+        """The ``nextRecordsUrl`` a paging fault puts on every page of ``sobject``, if any."""
+        folded = sobject.casefold()
+        if folded in {n.casefold() for n in self.paging_loop_on}:
+            return f"{prefix}query/{own_locator}"
+        if folded in {n.casefold() for n in self.foreign_next_page_on}:
+            return f"{FOREIGN_NEXT_PAGE}{prefix}query/{own_locator}"
+        return None
 
     def refusal(self, name: str) -> str | None:
         """The error code a fault makes ``name`` (object, type or Type:item) answer, if any."""

@@ -7,6 +7,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,7 +48,16 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in resp.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(resp.body)
+        if resp.drip_interval_s <= 0:
+            self.wfile.write(resp.body)
+            return
+        try:
+            for i in range(len(resp.body)):  # a drip fault: one byte at a time
+                self.wfile.write(resp.body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(resp.drip_interval_s)
+        except OSError:
+            self.close_connection = True  # the client gave up on us, as it should
 
     do_GET = do_POST = do_PATCH = do_DELETE = _serve
 

@@ -234,6 +234,26 @@ def make_connected_application(
     }
 
 
+def make_oauth_token(
+    app_name: str | None,
+    user: Mapping[str, Any] | None = None,
+    *,
+    last_used: str | None = None,
+    use_count: int = 1,
+    **fields: Any,
+) -> dict[str, Any]:
+    """An OauthToken row (its Id is always null in a real org)."""
+    return {
+        "Id": None,
+        "AppName": app_name,
+        "AppMenuItemId": None,
+        "UserId": user["Id"] if user else None,
+        "LastUsedDate": last_used or ago(days=1),
+        "UseCount": use_count,
+        **fields,
+    }
+
+
 # -- metadata records ----------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sfscan.collect.deadline import lambda_scan_deadline
 from sfscan.pipeline import runtime
 from sfscan.pipeline.config import ScanConfig
 from sfscan.pipeline.dispatch import ScanRequest
@@ -26,11 +27,13 @@ CONFIG = ScanConfig.from_env()  # validated once per cold start
 
 
 @tracer.capture_method
-def scan_record(record: SQSRecord) -> None:
+def scan_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     request = ScanRequest.from_json(record.body)
     logger.set_correlation_id(request.scan_id)
     logger.append_keys(org_name=request.org_name)
-    report = scan_org(request, runtime.scan_runtime(CONFIG).deps, CONFIG)
+    # Collection stops in time for the org's error to be recorded before Lambda kills us.
+    with lambda_scan_deadline(lambda_context):
+        report = scan_org(request, runtime.scan_runtime(CONFIG).deps, CONFIG)
     logger.info("org scanned", extra=scan_log_fields(report.summary, report.already_done))
     if not report.already_done:
         emit_scan_metrics(metrics, report.summary)

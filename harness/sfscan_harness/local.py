@@ -95,12 +95,15 @@ def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
 
 def _log_to_current_stdout(module: ModuleType) -> None:
     """Powertools loggers of one service share a handler bound to the stdout of the first one
-    created; a Lambda cold start always gets a fresh one, so rebind like a cold start would."""
+    created, and keep that one's level; a Lambda cold start always gets a fresh logger, so rebind
+    the stream and take the level from the environment like a cold start would."""
     logger = getattr(module, "logger", None)
     handler = getattr(logger, "registered_handler", None)
     if isinstance(handler, logging.StreamHandler):
         # Not setStream(): it flushes the old stream, which a finished test may have closed.
         handler.stream = sys.stdout
+    if logger is not None:
+        logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
 
 
 @dataclass

@@ -143,6 +143,9 @@ PERMISSION_SETS: dict[str, tuple[str, str, str, bool, tuple[str, ...]]] = {
     "sales_ops": ("Sales_Operations", "Sales Operations", "Regular", False, ()),
 }
 PSG_NAME = "Integration_Baseline"  # its aggregate set grants API Only
+# A group Salesforce is still recalculating (Status Outdated): its aggregate permissions may be
+# stale, so no verdict that depends on it may PASS (SF-IU-06 NOT_AVAILABLE for cloud.sync).
+OUTDATED_PSG_NAME = "Integration_Legacy_Bundle"
 
 HUMANS: tuple[tuple[str, str, bool], ...] = (
     # (full name, profile key, active)
@@ -189,6 +192,10 @@ INTEGRATION_USERS: tuple[tuple[str, str, str], ...] = (
     ("sso.healthcheck", "SSO Health Check", "standard"),  # excluded although API-only logins
 )
 INACTIVE_INTEGRATION = ("informatica.old", "Informatica (retired)", "min_api")
+# An integration user whose UserType is not Standard: judged all the same (licence + profile);
+# it also made a login of a type sfscan does not know (SF-IU-04 WARNING).
+CLOUD_INTEGRATION = ("cloud.sync", "Cloud Sync Integration", "min_api", "CloudIntegrationUser")
+UNKNOWN_LOGIN_TYPE = "CrossTenantLogin"
 PORTAL_USERS = (
     ("j.whitfield", "Jordan Whitfield", "PowerCustomerSuccess"),
     ("l.moreau", "Lea Moreau", "CspLitePortal"),  # only API logins (community app): out of scope
@@ -289,6 +296,23 @@ class DemoOrg:
             "PermissionsApiUserOnly": True,
             **{f"Permissions{p}": False for p in EXCESSIVE},
         }
+        self.outdated_psg = {
+            "Id": self.ids.new("0PG"),
+            "DeveloperName": OUTDATED_PSG_NAME,
+            "MasterLabel": "Integration Legacy Bundle",
+            "Status": "Outdated",
+        }
+        self.sets["outdated_aggregate"] = {
+            "Id": self.ids.new("0PS"),
+            "Name": "Aggregate_" + OUTDATED_PSG_NAME,
+            "Label": "Integration Legacy Bundle",
+            "IsOwnedByProfile": False,
+            "ProfileId": None,
+            "PermissionSetGroupId": self.outdated_psg["Id"],
+            "Type": "Group",
+            "PermissionsApiUserOnly": True,
+            **{f"Permissions{p}": False for p in EXCESSIVE},
+        }
 
     def add_user(self, uname: str, name: str, profile: str, active: bool, utype: str) -> RecordT:
         user = {
@@ -312,6 +336,7 @@ class DemoOrg:
         group_id: str | None = None,
         active: bool = True,
         expires: datetime | None = None,
+        revoked: bool = False,
     ) -> None:
         self.assignments.append(
             {
@@ -320,6 +345,7 @@ class DemoOrg:
                 "PermissionSetId": set_id,
                 "PermissionSetGroupId": group_id,
                 "IsActive": active,
+                "IsRevoked": revoked,
                 "ExpirationDate": sf_time(expires) if expires else None,
             }
         )
@@ -355,6 +381,13 @@ class DemoOrg:
         )
         for name in ("Liam Murphy", "Isabella Costa", "Ethan Brooks"):
             self.assign(human_username(name), sets["sales_ops"]["Id"])
+        local, name, profile, utype = CLOUD_INTEGRATION
+        self.add_user(username(local), name, profile, True, utype)
+        self.assign(  # a group being recalculated: SF-IU-06 cannot pass cloud.sync
+            username(local), sets["outdated_aggregate"]["Id"], group_id=self.outdated_psg["Id"]
+        )
+        # A revoked assignment of Modify All Data: it no longer counts (SF-IU-06 PASSED).
+        self.assign(username("mulesoft.integration"), sets["data_export"]["Id"], revoked=True)
 
     # login history
 
@@ -518,6 +551,10 @@ class DemoOrg:
             "Browser",
         )
 
+        cloud = username(CLOUD_INTEGRATION[0])
+        self.api_daily(cloud, [f"{DATACENTER_V6}::30"], "Acme Warehouse Sync", 1)
+        self.login(cloud, self.at(4, 16), UNKNOWN_LOGIN_TYPE, f"{DATACENTER_V6}::30", "N/A")
+
         self.logins.sort(key=lambda r: (r["LoginTime"], r["UserId"]))
         for row in self.logins:
             row["Id"] = self.ids.new("0Ya")
@@ -548,7 +585,7 @@ class DemoOrg:
             if run_as is not None:
                 config["oauthClientCredentialUser"] = run_as
             policy: RecordT = {"refreshTokenPolicy": "specific_lifetime:90:DAYS"}
-            if relaxation is not None:  # absent means ENFORCE
+            if relaxation is not None:  # absent: a partial read, NOT_AVAILABLE (required since v49)
                 policy["ipRelaxation"] = relaxation
             return {
                 "fullName": full_name,
@@ -660,10 +697,14 @@ class DemoOrg:
             ("reporting.api", "Tableau Connector"),
             ("tableau.connector", "Tableau Connector"),
             ("jenkins.deploy", "Jenkins CI"),
-            ("backup.service", "OwnBackup"),
+            ("backup.service", "OwnBackup"),  # not installed: SF-CA-04 FAILED
+            (CLOUD_INTEGRATION[0], "Acme Warehouse Sync"),  # an external client app
+            ("jenkins.deploy", "Salesforce Data Loader"),  # not installed either
         ]
         for name in ("Marcus Chen", "Grace Kim", "Liam Murphy", "Zoe Fischer"):
             pairs.append((human_username(name).split("@")[0], "Acme Field Mobile"))
+        # The managed package's app: its metadata is unreadable, but it is installed.
+        pairs.append((human_username("Priya Raman").split("@")[0], "DocuSign eSignature"))
         menu_items: dict[str, str] = {}
         for local, app in pairs:
             user = self.users[username(local)]
@@ -702,7 +743,7 @@ class DemoOrg:
                 "Profile": list(self.profiles.values()),
                 "UserLicense": list(self.licenses.values()),
                 "PermissionSet": list(self.profile_sets.values()) + list(self.sets.values()),
-                "PermissionSetGroup": [self.psg],
+                "PermissionSetGroup": [self.psg, self.outdated_psg],
                 "PermissionSetAssignment": self.assignments,
                 "LoginIpRange": self.ranges,
                 "ConnectedApplication": app_rows,

@@ -162,10 +162,15 @@ def test_connected_app_grading(result: ScanResult) -> None:
     )
     assert ca01["Acme_Field_Mobile"].severity is Severity.MEDIUM
     assert ca01["Tableau_Connector"].severity is Severity.MEDIUM
-    assert ca01["MuleSoft_Anypoint"].status is Status.PASSED  # absent ipRelaxation = ENFORCE
+    assert ca01["Jenkins_CI"].status is Status.PASSED
+    # ipRelaxation is required since Metadata API v49: absent is a partial read, not ENFORCE.
+    assert ca01["MuleSoft_Anypoint"].status is Status.NOT_AVAILABLE
     assert "Acme_Intranet_SSO" not in ca01  # SAML only: nothing to judge
+    # The managed app (metadata unreadable, SOQL readable) is one resource, by its fullName.
     docusign = [f for rid, f in ca01.items() if "DocuSign" in rid]
-    assert docusign and {f.status for f in docusign} == {Status.NOT_AVAILABLE}
+    assert [(f.resource_id, f.status) for f in docusign] == [
+        ("dsfs__DocuSign_eSignature", Status.NOT_AVAILABLE)
+    ]
 
 
 def test_suppressions_apply_until_they_expire(result: ScanResult, user_ids: dict[str, str]) -> None:
@@ -173,3 +178,50 @@ def test_suppressions_apply_until_they_expire(result: ScanResult, user_ids: dict
     assert jenkins.status is Status.FAILED and jenkins.suppressed
     legacy_etl = by_resource(result, "SF-CA-01")["Legacy_ETL"]
     assert legacy_etl.status is Status.FAILED and not legacy_etl.suppressed  # expired
+
+
+def test_uninstalled_apps_holding_tokens_fail_and_installed_ones_pass(result: ScanResult) -> None:
+    ca04 = {rid: f.status for rid, f in by_resource(result, "SF-CA-04").items()}
+    assert ca04["OwnBackup"] is Status.FAILED
+    assert ca04["Salesforce Data Loader"] is Status.FAILED
+    assert ca04["Acme Warehouse Sync"] is Status.PASSED  # an external client app
+    assert ca04["DocuSign eSignature"] is Status.PASSED  # installed, metadata unreadable
+
+
+def test_an_integration_user_of_another_user_type_is_judged(
+    result: ScanResult, user_ids: dict[str, str]
+) -> None:
+    cloud = by_resource(result, "SF-IU-01")[user_ids["cloud.sync"]]
+    assert cloud.status is Status.PASSED
+    assert cloud.evidence["reasons"][:3] == ["license", "profile", "api-only"]
+
+
+def test_an_unknown_login_type_warns(result: ScanResult, user_ids: dict[str, str]) -> None:
+    cloud = by_resource(result, "SF-IU-04")[user_ids["cloud.sync"]]
+    assert cloud.status is Status.WARNING and "CrossTenantLogin" in cloud.detail
+
+
+def test_revoked_assignments_and_outdated_groups(
+    result: ScanResult, user_ids: dict[str, str]
+) -> None:
+    iu06 = by_resource(result, "SF-IU-06")
+    # mulesoft's Modify All Data assignment is revoked: it no longer counts.
+    assert iu06[user_ids["mulesoft.integration"]].status is Status.PASSED
+    # cloud.sync holds a group being recalculated: no PASS on stale permissions.
+    cloud = iu06[user_ids["cloud.sync"]]
+    assert cloud.status is Status.NOT_AVAILABLE and "Integration_Legacy_Bundle" in cloud.detail
+
+
+def test_portal_users_are_listed_out_of_scope(result: ScanResult) -> None:
+    assert {u["username"].split("@")[0] for u in result.out_of_scope} == {"j.whitfield", "l.moreau"}
+
+
+def test_demo_counts(result: ScanResult) -> None:
+    """The figures the README quotes for the demo."""
+    assert result.summary()["total"] == 102
+    assert result.summary()["by_status"] == {
+        "PASSED": 65,
+        "FAILED": 33,
+        "WARNING": 1,
+        "NOT_AVAILABLE": 3,
+    }

@@ -41,7 +41,7 @@ def test_collect_writes_the_snapshot_and_prints_one_summary_line(
     assert saved.org.Id and saved.sobjects["User"]
     summary = capsys.readouterr().err.strip().splitlines()[-1]
     assert summary.startswith(f"sfscan: saved {out}: ")
-    assert "User 40" in summary and "API calls" in summary
+    assert "User 41" in summary and "API calls" in summary
     assert "daily API requests remaining" in summary and "unavailable:" in summary
     assert [p.name for p in tmp_path.iterdir()] == ["acme.json"]  # no temp file left behind
 

@@ -125,3 +125,98 @@ def test_back_off_is_bounded() -> None:
     assert [config.backoff(n) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 4.0, 4.0]
     low = HttpConfig(backoff_base_s=1.0, jitter=lambda: 0.0)
     assert low.backoff(1) == 0.5
+
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b"<Envelope><Body>&lol3;</Body></Envelope>"
+)
+
+
+@responses.activate
+def test_an_xml_bomb_from_the_metadata_endpoint_is_refused_not_expanded() -> None:
+    responses.post(SOAP, body=BOMB, content_type="text/xml")
+    with pytest.raises(ScanIncompleteError, match="truncated or unreadable response on all 3"):
+        make().post(SOAP, data=b"<x/>")
+
+
+def test_parse_xml_refuses_entity_declarations() -> None:
+    import xml.etree.ElementTree as ET
+
+    from sfscan.collect.http import parse_xml
+
+    with pytest.raises(ET.ParseError, match="EntitiesForbidden"):
+        parse_xml(BOMB)
+    assert parse_xml(b"<a><b/></a>").tag == "a"
+
+
+@responses.activate
+def test_an_empty_200_body_is_retried_then_reported() -> None:
+    responses.get(URL, body=b"", status=200)
+    with pytest.raises(ScanIncompleteError, match="sent an empty response on all 3 attempts"):
+        make().get(URL)
+
+
+@responses.activate
+def test_a_redirect_is_never_followed_and_names_where_it_pointed() -> None:
+    responses.get(
+        URL, status=307, headers={"Location": "https://collector.evil.example/steal?sid=x"}
+    )
+    responses.get("https://collector.evil.example/steal", body="thanks")
+    with pytest.raises(ScanIncompleteError, match=r"redirect to collector\.evil\.example;"):
+        make().get(URL, headers={"Authorization": "Bearer secret"})
+    assert [c.request.url for c in responses.calls] == [URL]
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when told (tests never wait)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@responses.activate
+def test_nothing_is_sent_once_the_scan_deadline_has_passed() -> None:
+    from sfscan.domain.errors import ScanTimeoutError
+
+    responses.get(URL, json={"done": True, "records": []})
+    clock = SteppedClock()
+    config = HttpConfig(sleep=lambda _: None, deadline_s=300, clock=clock)
+    sess = ScanSession(HostPolicy(), config=config)
+    sess.get(URL)
+    clock.now += 301
+    with pytest.raises(ScanTimeoutError, match=r"time limit \(--timeout: 300 s\)"):
+        sess.get(URL)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_retries_stop_at_the_deadline_with_the_deadline_as_the_reason() -> None:
+    from sfscan.domain.errors import ScanTimeoutError
+
+    responses.get(URL, status=503, body="busy")
+    clock = SteppedClock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += 100  # each back-off eats the remaining time
+
+    config = HttpConfig(sleep=sleep, deadline_s=150, clock=clock, attempts=5)
+    with pytest.raises(ScanTimeoutError):
+        ScanSession(HostPolicy(), config=config).get(URL)
+    assert len(responses.calls) == 2
+
+
+def test_the_ambient_deadline_applies_to_sessions_created_inside_it() -> None:
+    from sfscan.collect.deadline import scan_deadline
+
+    with scan_deadline(42.0, "the Lambda time limit"):
+        inside = ScanSession(HostPolicy())
+    outside = ScanSession(HostPolicy())
+    assert inside.deadline is not None and inside.deadline.source == "the Lambda time limit"
+    assert 0 < inside.deadline.remaining() <= 42.0
+    assert outside.deadline is None

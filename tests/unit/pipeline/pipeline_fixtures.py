@@ -3,14 +3,11 @@ a small org snapshot, a Lambda context, and loading the real handler modules."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -20,6 +17,7 @@ from moto import mock_aws
 from sfscan.domain.snapshot import Snapshot
 from sfscan.pipeline import runtime
 from sfscan.store.dynamodb import FindingsStore
+from sfscan_harness.local import load_handler  # the cold-start import the demo and e2e use
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -162,20 +160,6 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 60_000
-
-
-def load_handler(name: str) -> ModuleType:
-    """Import functions/<name>/app.py fresh (its config is read at import, like a cold start)."""
-    path = ROOT / "functions" / name / "app.py"
-    spec = importlib.util.spec_from_file_location(f"sfscan_fn_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    # Powertools loggers of one service share a handler bound to an earlier test's stdout.
-    # (Not setStream(): it flushes the old stream, which pytest may have closed.)
-    module.logger.registered_handler.stream = sys.stdout
-    module.logger.setLevel("INFO")  # an earlier demo run may have left the shared logger quiet
-    return module
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -65,3 +65,18 @@ def test_records_without_identifiers_are_not_judged_and_mark_rules_incomplete():
     result = evaluate(org.snapshot(), make_settings())
     assert not [f for f in result.findings if f.status is Status.PASSED]
     assert {"SF-IU-01", "SF-CA-01", "SF-CA-02", "SF-CA-03"} <= set(result.incomplete_rules)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.meta.id)
+def test_a_rule_returns_its_gaps_with_its_findings_and_the_engine_merges_them(rule):
+    """Incomplete is a result: the context records nothing behind the rule's back."""
+    from sfscan.rules.base import RuleResult
+    from sfscan.rules.context import EvaluationContext
+
+    snapshot = make_snapshot(unavailable={k: "denied" for k in rule.meta.optional_needs})
+    ctx = EvaluationContext(snapshot, make_settings(allowed_networks=["203.0.113.0/24"]))
+    got = rule.evaluate(ctx)
+    assert isinstance(got, RuleResult)
+    assert not hasattr(ctx, "incomplete") and not hasattr(ctx, "note_incomplete")
+    merged = evaluate(snapshot, ctx.settings, rules=[rule])
+    assert bool(got.gaps) == (rule.meta.id in merged.incomplete_rules)

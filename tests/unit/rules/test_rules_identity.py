@@ -14,6 +14,7 @@ from tests.builders import (
     NOW,
     OrgBuilder,
     ago,
+    by_resource,
     iso,
     make_assignment,
     make_connected_app,
@@ -263,8 +264,11 @@ def test_assignment_to_unknown_permission_set_is_unresolved_not_false():
         ("OtherApi", LoginKind.API),
         ("Partner Product", LoginKind.API),
         ("Partner", LoginKind.API),
-        ("Certificate-based login", LoginKind.API),
-        ("Certificate", LoginKind.API),
+        ("Networks Portal API Only", LoginKind.API),
+        ("NetworksPortalApiOnly", LoginKind.API),
+        # Certificate-based authentication is an interactive/mobile login (v67 docs).
+        ("Certificate-based login", LoginKind.UI),
+        ("Certificate", LoginKind.UI),
         ("Application", LoginKind.UI),
         ("SAML Idp Initiated SSO", LoginKind.UI),
         ("Saml", LoginKind.UI),
@@ -276,8 +280,17 @@ def test_assignment_to_unknown_permission_set_is_unresolved_not_false():
         ("PasswordlessLogin", LoginKind.UI),
         ("Third Party SSO", LoginKind.UI),
         ("thirdpartysso", LoginKind.UI),
-        ("Portal", LoginKind.OTHER),
-        (None, LoginKind.OTHER),
+        ("Passwordless Login via Passkeys", LoginKind.UI),
+        ("PasswordlessPasskeyLogin", LoginKind.UI),
+        ("Employee Login to Community", LoginKind.UI),
+        ("EmployeeLoginToCommunity", LoginKind.UI),
+        ("Help And Training", LoginKind.UI),
+        ("HelpAndTraining", LoginKind.UI),
+        ("Offline Client", LoginKind.UI),
+        ("IeOfflineClient", LoginKind.UI),
+        ("Portal", LoginKind.UNKNOWN),
+        ("CrossTenantLogin", LoginKind.UNKNOWN),
+        (None, LoginKind.UNKNOWN),
     ],
 )
 def test_login_types_by_label_or_api_name(login_type, kind):
@@ -334,6 +347,18 @@ def test_unparseable_range_is_unknown_with_the_bad_value(start, end):
     assert parsed.problem is not None
 
 
-def test_snapshot_without_identity_data_gives_org_level_not_available():
-    result = run_rule("SF-IU-01", make_snapshot(omit=["sobject:PermissionSetAssignment"]))
+def test_snapshot_without_users_gives_org_level_not_available():
+    result = run_rule("SF-IU-01", make_snapshot(omit=["sobject:User"]))
     assert [(f.resource_type, f.status) for f in result.findings] == [("Org", Status.NOT_AVAILABLE)]
+    assert "sobject:User" in result.findings[0].detail
+
+
+def test_a_user_identified_by_licence_is_identified_without_permission_set_data():
+    org = OrgBuilder()
+    user = org.integration_user()
+    snapshot = org.snapshot(
+        unavailable={"sobject:PermissionSet": "denied", "sobject:PermissionSetAssignment": "denied"}
+    )
+    found = by_resource(run_rule("SF-IU-01", snapshot))
+    assert found[user["Id"]].evidence["reasons"] == ["license", "profile", "api-only"]
+    assert found[user["Id"]].status is Status.PASSED

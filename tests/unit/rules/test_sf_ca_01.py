@@ -25,7 +25,8 @@ def judge(*apps, soql=(), **kwargs):
     ("value", "status", "severity"),
     [
         ("ENFORCE", Status.PASSED, Severity.HIGH),
-        (None, Status.PASSED, Severity.HIGH),  # absent means ENFORCE
+        # Required since Metadata API v49: absent means a partial read, never ENFORCE.
+        (None, Status.NOT_AVAILABLE, Severity.HIGH),
         ("BYPASS", Status.FAILED, Severity.HIGH),
         ("bypass", Status.FAILED, Severity.HIGH),
         ("BYPASS_2FACTOR", Status.FAILED, Severity.MEDIUM),
@@ -58,10 +59,12 @@ def test_soql_record_matches_metadata_by_label_then_full_name():
     }
 
 
-def test_app_seen_only_in_soql_is_not_available_by_soql_name():
+def test_app_seen_only_in_soql_is_not_available_by_its_derived_developer_name():
+    # The id is the fullName Salesforce derives from the name, as when metadata is readable.
     result = judge(soql=[make_connected_application("Vendor App")])
     finding = result.findings[0]
-    assert (finding.resource_id, finding.status) == ("Vendor App", Status.NOT_AVAILABLE)
+    assert (finding.resource_id, finding.status) == ("Vendor_App", Status.NOT_AVAILABLE)
+    assert finding.resource_name == "Vendor App"
 
 
 def test_unreadable_metadata_item_is_not_available_by_full_name_and_incomplete():
@@ -78,3 +81,17 @@ def test_unreadable_metadata_item_is_not_available_by_full_name_and_incomplete()
 def test_unlisted_connected_app_metadata_is_not_available():
     result = judge(unavailable={"metadata:ConnectedApp": "INSUFFICIENT_ACCESS"})
     assert [(f.resource_type, f.status) for f in result.findings] == [("Org", Status.NOT_AVAILABLE)]
+
+
+@pytest.mark.parametrize("policy", ["BYPASS", "", ["ENFORCE"], {"ipRelaxation": {"x": 1}}])
+def test_a_malformed_oauth_policy_is_not_available_never_passed(policy):
+    app = make_connected_app("Acme_ETL", "Acme ETL")
+    app["oauthPolicy"] = policy
+    finding = judge(app).findings[0]
+    assert finding.status is Status.NOT_AVAILABLE
+
+
+def test_an_absent_ip_relaxation_says_why_it_cannot_be_judged():
+    finding = judge(make_connected_app("Acme_ETL", ip_relaxation=None)).findings[0]
+    assert finding.status is Status.NOT_AVAILABLE
+    assert "v49" in finding.detail

@@ -43,9 +43,9 @@ def test_connected_app_admin_approval(soql_value, metadata_value, status):
     assert (finding.status, finding.severity) == (status, Severity.MEDIUM)
 
 
-def test_soql_only_app_is_judged_from_soql():
+def test_soql_only_app_is_judged_from_soql_under_its_derived_developer_name():
     result = judge(soql=[make_connected_application("Vendor App", False)])
-    assert [(f.resource_id, f.status) for f in result.findings] == [("Vendor App", Status.FAILED)]
+    assert [(f.resource_id, f.status) for f in result.findings] == [("Vendor_App", Status.FAILED)]
 
 
 def test_unreadable_metadata_without_soql_value_is_not_available():
@@ -84,6 +84,28 @@ def test_missing_connected_app_metadata_still_judges_soql_but_is_incomplete():
     assert "SF-CA-03" in result.incomplete_rules
 
 
-def test_missing_connected_application_is_not_available():
-    result = judge(unavailable={"sobject:ConnectedApplication": "INVALID_FIELD"})
+def test_missing_connected_application_judges_each_app_on_what_it_can_read():
+    result = judge(
+        apps=[make_connected_app("Open", admin_approved=False), make_connected_app("Closed")],
+        policies=[make_eca_policy("Eca_App")],
+        unavailable={"sobject:ConnectedApplication": "INVALID_FIELD"},
+    )
+    found = by_resource(result)
+    assert found["Open"].status is Status.FAILED  # metadata alone proves self-authorization
+    # Admin-approved in metadata, but the SOQL value (which wins) was not read: never PASSED.
+    assert found["Closed"].status is Status.NOT_AVAILABLE
+    assert "sobject:ConnectedApplication" in found["Closed"].detail
+    assert found["Eca_App"].status is Status.PASSED  # does not depend on connected-app data
+    assert "SF-CA-03" in result.incomplete_rules
+
+
+def test_no_readable_app_list_is_one_org_level_not_available():
+    result = judge(
+        unavailable={
+            "sobject:ConnectedApplication": "INVALID_FIELD",
+            "metadata:ConnectedApp": "INVALID_TYPE",
+            "metadata:ExtlClntAppOauthConfigurablePolicies": "INVALID_TYPE",
+        }
+    )
     assert [(f.resource_type, f.status) for f in result.findings] == [("Org", Status.NOT_AVAILABLE)]
+    assert "SF-CA-03" in result.incomplete_rules

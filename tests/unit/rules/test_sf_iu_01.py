@@ -61,12 +61,14 @@ def test_unresolvable_permission_set_is_not_available_never_passed():
     assert finding.evidence["unresolved"]
 
 
-def test_missing_permission_set_assignments_make_the_rule_not_available():
+def test_missing_assignments_leave_profile_api_only_passed_and_the_rest_not_available():
     org = OrgBuilder()
-    org.integration_user()
-    result = run_rule(
-        "SF-IU-01", org.snapshot(unavailable={"sobject:PermissionSetAssignment": "x"})
-    )
-    assert [f.status for f in result.findings] == [Status.NOT_AVAILABLE]
-    assert result.findings[0].resource_id == result.org_id
-    assert "SF-IU-01" in result.incomplete_rules
+    by_profile = org.integration_user("etl@acme.com")
+    unknown = org.user("sync@acme.com", org.profile("Sync Profile"))
+    settings = make_settings(integration_users={"usernames": ["sync@acme.com"]})
+    snapshot = org.snapshot(unavailable={"sobject:PermissionSetAssignment": "INSUFFICIENT_ACCESS"})
+    result = run_rule("SF-IU-01", snapshot, settings)
+    found = by_resource(result)
+    assert found[by_profile["Id"]].status is Status.PASSED  # the profile grants API Only
+    assert found[unknown["Id"]].status is Status.NOT_AVAILABLE
+    assert "sobject:PermissionSetAssignment" in found[unknown["Id"]].detail

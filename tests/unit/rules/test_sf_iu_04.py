@@ -1,5 +1,6 @@
 """SF-IU-04: integration users must not log in to the UI."""
 
+import pytest
 from sfscan.domain.findings import Severity, Status
 
 from tests.builders import OrgBuilder, ago, by_resource, make_login, run_rule
@@ -62,3 +63,56 @@ def test_missing_login_history_is_not_available():
     org.integration_user()
     result = run_rule("SF-IU-04", org.snapshot(unavailable={"sobject:LoginHistory": "denied"}))
     assert [f.status for f in result.findings] == [Status.NOT_AVAILABLE]
+
+
+@pytest.mark.parametrize(
+    "login_type",
+    [
+        "Certificate-based login",  # interactive and mobile, not an API login
+        "Passwordless Login via Passkeys",
+        "EmployeeLoginToCommunity",
+        "Help And Training",
+        "Offline Client",
+    ],
+)
+def test_every_documented_ui_login_type_fails(login_type):
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add("LoginHistory", make_login(user, login_type))
+    finding = run_rule("SF-IU-04", org.snapshot()).findings[0]
+    assert finding.status is Status.FAILED
+    assert finding.evidence["ui_logins"][0]["login_type"] == login_type
+
+
+def test_an_unknown_login_type_warns_naming_it_and_never_passes():
+    org = OrgBuilder()
+    user = org.integration_user()
+    org.add("LoginHistory", make_login(user, "Quantum Teleport Login"))
+    org.add("LoginHistory", make_login(user, "Quantum Teleport Login", status="Failed"))
+    finding = run_rule("SF-IU-04", org.snapshot()).findings[0]
+    assert finding.status is Status.WARNING
+    assert "'Quantum Teleport Login'" in finding.detail
+    assert [u["login_type"] for u in finding.evidence["unknown_logins"]] == [
+        "Quantum Teleport Login"
+    ]
+    assert finding.evidence["unknown_logins"][0]["count"] == 1  # failed attempts do not count
+
+
+def test_an_unknown_login_type_does_not_count_toward_behavior():
+    org = OrgBuilder()
+    person = org.person("alice@acme.com")
+    org.add("LoginHistory", make_login(person, "Quantum Teleport Login"))
+    assert run_rule("SF-IU-04", org.snapshot()).findings == ()
+
+
+def test_unreadable_login_history_makes_each_integration_user_not_available_by_name():
+    org = OrgBuilder()
+    user = org.integration_user()
+    result = run_rule(
+        "SF-IU-04", org.snapshot(unavailable={"sobject:LoginHistory": "INSUFFICIENT_ACCESS"})
+    )
+    assert [(f.resource_id, f.status) for f in result.findings] == [
+        (user["Id"], Status.NOT_AVAILABLE)
+    ]
+    assert "sobject:LoginHistory" in result.findings[0].detail
+    assert "SF-IU-04" in result.incomplete_rules

@@ -9,7 +9,6 @@ credentials, and anything else is refused with the flags named.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -20,8 +19,10 @@ from urllib.parse import urlsplit
 from sfscan.collect.collector import collect_snapshot
 from sfscan.collect.credentials import OrgCredentials, parse_credentials, with_api_version
 from sfscan.collect.hosts import ALLOWED_HOSTS_ENV, HostPolicy, allowed_hosts_from_env
+from sfscan.collect.http import HttpConfig
 from sfscan.collect.progress import terminal_progress
 from sfscan.domain.errors import InputError
+from sfscan.domain.jsonfile import load_json_file, require_object
 from sfscan.domain.settings import Settings, load_settings
 from sfscan.domain.snapshot import Snapshot
 
@@ -35,6 +36,10 @@ _CREDENTIAL_FLAGS = {
 }
 CA_BUNDLE_ENV = "SFSCAN_CA_BUNDLE"
 API_VERSION = re.compile(r"[1-9][0-9]\.0")
+# A live scan of a large org takes well under a minute against the simulator's demo; five
+# minutes leaves room for a slow org without letting a stuck one run for ever.
+DEFAULT_TIMEOUT_S = 300
+MAX_TIMEOUT_S = 86400
 
 
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +77,11 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
         help="client credentials: consumer secret; prefer the environment variable, flags show "
         "up in the process list [SFSCAN_CLIENT_SECRET]",
     )
+    _add_connection_arguments(group)
+
+
+def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
+    """How the scanner reaches the org: TLS trust, allowed hosts, API version."""
     group.add_argument(
         "--ca-bundle",
         metavar="FILE",
@@ -88,6 +98,26 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--api-version", metavar="N.0", help="Salesforce API version (default: 62.0)"
     )
+    group.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT_S,
+        help="give up (exit 3) when collecting the org takes longer than this, login "
+        f"included (default: {DEFAULT_TIMEOUT_S})",
+    )
+
+
+def _timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds between 1 and {MAX_TIMEOUT_S}"
+        )
+    return seconds
 
 
 def _value(args: argparse.Namespace, dest: str) -> str | None:
@@ -115,11 +145,9 @@ def _credentials_from_secret_file(args: argparse.Namespace) -> OrgCredentials:
         )
     path = str(args.secret_file)
     try:
-        data = json.loads(_read_text(path, "--secret-file"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"--secret-file: {path} is not JSON (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        data = require_object(load_json_file(path, "secret"), path, "secret")
+    except InputError as exc:
+        raise InputError(f"--secret-file: {exc}") from None
     return parse_credentials(data, source=path)
 
 
@@ -221,6 +249,7 @@ def collect_from_args(args: argparse.Namespace) -> tuple[Snapshot, Settings | No
     settings_path = getattr(args, "settings", None)
     if settings_path:
         credentials = credentials.model_copy(update={"settings": load_settings(settings_path)})
+    timeout = float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT_S)
     # A status line on a terminal, the collector's lines otherwise, nothing with --quiet.
     with terminal_progress(getattr(args, "quiet", False), _progress) as (progress, budget):
         snapshot = collect_snapshot(
@@ -229,5 +258,6 @@ def collect_from_args(args: argparse.Namespace) -> tuple[Snapshot, Settings | No
             ca_bundle=ca_bundle,
             progress=progress,
             budget=budget,
+            http_config=HttpConfig(deadline_s=timeout),
         )
     return snapshot, stored

@@ -33,8 +33,9 @@ from sfscan.collect.errors import (
     first_rest_error,
 )
 from sfscan.collect.hosts import HostPolicy
-from sfscan.collect.http import ScanSession
+from sfscan.collect.http import ScanSession, parse_xml
 from sfscan.collect.metadata import find_fault
+from sfscan.collect.paging import PageGuard
 from sfscan.domain.errors import ScanIncompleteError
 
 T = TypeVar("T")
@@ -160,16 +161,10 @@ class OrgClient:
 
         page: Any = self.call(first_page)
         records = _page_records(page)
+        guard = PageGuard(self.grant.instance_url)  # same host only, no loops, bounded
         while not page.get("done", True):
-            next_url = page.get("nextRecordsUrl")
-            if not next_url:
-                # Reading on is impossible; what we have is not the whole object.
-                raise SourceUnavailable(
-                    "INCOMPLETE_RESULT",
-                    f"the query stopped after {len(records)} of {page.get('totalSize')} "
-                    "record(s) without a next page",
-                )
-            page = self.call(partial(self._next_page, str(next_url)))
+            next_url = guard.next_url(page, len(records))
+            page = self.call(partial(self._next_page, next_url))
             records.extend(_page_records(page))
         return records
 
@@ -208,7 +203,7 @@ class OrgClient:
         if response.status_code == 401:
             raise SessionExpired()
         try:
-            root = ET.fromstring(response.content)  # noqa: S314 - allow-listed Salesforce host
+            root = parse_xml(response.content)  # defusedxml: no entity bombs
         except ET.ParseError:
             raise ScanIncompleteError(
                 f"the Metadata API answered HTTP {response.status_code} without a SOAP message; "

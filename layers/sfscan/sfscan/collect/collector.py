@@ -218,18 +218,23 @@ def _run(scan: _Scan, budget: CallBudget, concurrency: int) -> None:
         pool.submit(scan.guarded, key, task) for key, task in scan.tasks()
     ]
     first_error: BaseException | None = None
+    interrupted = False
     try:
         for future in futures:
             try:
                 future.result()
             except ScanHalted:
                 continue
+            except KeyboardInterrupt:  # Ctrl-C: stop now, do not wait for calls in flight
+                interrupted = True
+                budget.halt()
+                raise
             except BaseException as exc:
                 if first_error is None:
                     first_error = exc
                     budget.halt()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
     if first_error is not None:
         raise first_error
 

@@ -2,13 +2,21 @@
 
 ``ScanSession`` is a ``requests.Session`` handed to simple-salesforce, so its calls get the same
 treatment as ours:
-- a timeout on every call (simple-salesforce sets none);
+- a timeout on every call (simple-salesforce sets none), and a total time per response: the read
+  timeout only bounds the wait between two bytes, so the body is read in pieces against a clock
+  and a server dripping one byte every few seconds is cut off;
+- an overall deadline per scan (``HttpConfig.deadline_s``, or ``scan_deadline()`` around the
+  whole scan): once it has passed no call is sent and the scan ends as incomplete;
 - ``verify=<ca bundle>`` per request: ``REQUESTS_CA_BUNDLE`` in the environment beats
-  ``Session.verify`` (salesforce-api-notes §14.1), a per-request argument beats both;
-- every URL checked against the host allow-list, so no redirect or ``nextRecordsUrl`` can carry
-  the token elsewhere;
+  ``Session.verify`` (salesforce-api-notes §14.1), a per-request argument beats both; a
+  certificate that cannot be verified is not retried and the message names ``--ca-bundle``;
+- every URL checked against the host allow-list, and redirects are never followed: every call
+  carries a credential (the session id, the JWT assertion, the bearer token), and a 307 would
+  resend it to wherever the ``Location`` points;
 - bounded retries with exponential back-off and jitter on connection errors, 5xx and
-  truncated / unparseable 2xx bodies; never on 4xx (a refusal does not improve by repeating);
+  truncated / unparseable / empty 2xx bodies; never on 4xx (a refusal does not improve by
+  repeating);
+- XML is parsed with defusedxml: a hostile endpoint cannot make us expand an entity bomb;
 - thread-safe counting of API calls (each attempt counts: Salesforce bills it) and of the
   ``Sforce-Limit-Info`` usage;
 - once the org's request limit is hit (or the scan failed), no further call leaves the machine.
@@ -27,32 +35,43 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import defusedxml.ElementTree as SafeET
 import requests
+import urllib3.exceptions
+from defusedxml import DefusedXmlException
 
+from sfscan.collect.deadline import Deadline, deadline_for
 from sfscan.collect.errors import ScanHalted
 from sfscan.collect.hosts import HostPolicy
 from sfscan.domain.errors import ScanIncompleteError
 
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 SOAP_PATH = "/services/Soap/"
+_CHUNK = 64 * 1024
 _TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+_BODY_READ_ERRORS = (urllib3.exceptions.HTTPError, OSError)
 
 
 @dataclass(frozen=True)
 class HttpConfig:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
+    # Longest one response may take from sending the request to its last byte.
+    response_total_s: float = 120.0
+    # The whole scan's time limit (None: only an ambient scan_deadline() applies).
+    deadline_s: float | None = None
     attempts: int = 3
     backoff_base_s: float = 0.5
     backoff_max_s: float = 8.0
-    # Injectable so tests never sleep and jitter is reproducible.
+    # Injectable so tests never sleep, jitter is reproducible and time can be stepped.
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.monotonic
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based): exponential, full jitter on top."""
@@ -108,22 +127,36 @@ def _where(url: str) -> str:
     return f"{parts.hostname}{parts.path}"
 
 
-def _body_is_well_formed(response: requests.Response) -> bool:
-    """A 2xx body must parse: XML for SOAP, JSON elsewhere (an empty body is fine)."""
+def parse_xml(body: bytes) -> ET.Element:
+    """Parse an XML answer safely: no entity declarations (XML bombs), no external entities.
+
+    Raises ``ET.ParseError`` for anything that is not plain well-formed XML.
+    """
+    try:
+        root: ET.Element = SafeET.fromstring(body)
+    except DefusedXmlException as exc:
+        raise ET.ParseError(f"refused XML with {type(exc).__name__}") from None
+    return root
+
+
+def _body_problem(response: requests.Response) -> str | None:
+    """Why a 2xx body is unusable, or None: XML for SOAP, JSON elsewhere, never empty."""
     body = response.content
     if not body or not body.strip():
-        return True
+        if response.status_code == 204:
+            return None
+        return "sent an empty response"
     if SOAP_PATH in urlsplit(response.url or "").path:
         try:
-            ET.fromstring(body)  # noqa: S314 - a trusted, allow-listed Salesforce host
+            parse_xml(body)
         except ET.ParseError:
-            return False
-        return True
+            return "sent a truncated or unreadable response"
+        return None
     try:
         json.loads(body)
-    except ValueError:
-        return False
-    return True
+    except (ValueError, RecursionError):
+        return "sent a truncated or unreadable response"
+    return None
 
 
 def _is_soap_fault(response: requests.Response) -> bool:
@@ -131,10 +164,35 @@ def _is_soap_fault(response: requests.Response) -> bool:
     if SOAP_PATH not in urlsplit(response.url or "").path:
         return False
     try:
-        root = ET.fromstring(response.content)  # noqa: S314 - allow-listed Salesforce host
+        root = parse_xml(response.content)
     except ET.ParseError:
         return False
     return any(el.tag.endswith("}Fault") or el.tag == "Fault" for el in root.iter())
+
+
+def _certificate_failure(exc: requests.exceptions.SSLError, url: str) -> ScanIncompleteError:
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    return ScanIncompleteError(
+        f"the TLS certificate of {host} could not be verified, so nothing was sent to it; if "
+        "a proxy on your network inspects TLS, give its CA certificate with --ca-bundle FILE "
+        "(or SFSCAN_CA_BUNDLE), otherwise check that the URL really is your org"
+    )
+
+
+def _is_certificate_problem(exc: requests.exceptions.SSLError) -> bool:
+    text = str(exc).lower()
+    return "certificate" in text or "hostname" in text
+
+
+def _refuse_redirect(url: str, response: requests.Response) -> ScanIncompleteError:
+    target = urlsplit(response.headers.get("Location", ""))
+    where = target.netloc.rpartition("@")[2] or urlsplit(url).netloc.rpartition("@")[2]
+    response.close()
+    return ScanIncompleteError(
+        f"{_where(url)} answered HTTP {response.status_code}, a redirect to {where}; sfscan "
+        "never follows a redirect (it would resend the session or login credentials to "
+        "another address): if the org moved, give its new My Domain as login_url"
+    )
 
 
 class ScanSession(requests.Session):
@@ -151,6 +209,7 @@ class ScanSession(requests.Session):
         self.ca_bundle = ca_bundle
         self.config = config or HttpConfig()
         self.budget = budget or CallBudget()
+        self.deadline: Deadline | None = deadline_for(self.config.deadline_s, self.config.clock)
         # Thread-local so concurrent workers never see each other's "this is the token call".
         self._local = threading.local()
 
@@ -166,33 +225,103 @@ class ScanSession(requests.Session):
         self, method: str, url: str, *args: Any, **kwargs: Any
     ) -> requests.Response:
         self.host_policy.check(url)
-        kwargs.setdefault("timeout", (self.config.connect_timeout_s, self.config.read_timeout_s))
+        # Every call carries a credential: a redirect would carry it elsewhere (see _attempt).
+        kwargs["allow_redirects"] = False
+        kwargs["stream"] = True  # the body is read by _read_body, against the clock
         if self.ca_bundle:
             kwargs.setdefault("verify", self.ca_bundle)
         token_call = bool(getattr(self._local, "token_call", False))
         problem = ""
         for attempt in range(1, self.config.attempts + 1):
             if attempt > 1:
-                self.config.sleep(self.config.backoff(attempt - 1))
+                self._pause(attempt - 1)
             if self.budget.halted:
                 raise ScanHalted()
+            self._check_deadline()
             self.budget.count(token_call=token_call)
-            try:
-                response = super().request(method, url, *args, **kwargs)
-            except _TRANSIENT_ERRORS as exc:
-                problem = f"could not reach {_where(url)} ({type(exc).__name__})"
+            outcome = self._attempt(method, url, args, kwargs)
+            if isinstance(outcome, str):
+                problem = outcome
                 continue
-            self.budget.note_usage(response.headers.get("Sforce-Limit-Info"))
-            if response.status_code >= 500 and not _is_soap_fault(response):
-                problem = f"{_where(url)} answered HTTP {response.status_code}"
+            if outcome.status_code >= 500 and not _is_soap_fault(outcome):
+                problem = f"{_where(url)} answered HTTP {outcome.status_code}"
                 if attempt == self.config.attempts:
-                    return response  # the caller maps the final 5xx to a clear error
+                    return outcome  # the caller maps the final 5xx to a clear error
                 continue
-            if 200 <= response.status_code < 300 and not _body_is_well_formed(response):
-                problem = f"{_where(url)} sent a truncated or unreadable response"
+            body_problem = _body_problem(outcome) if outcome.ok else None
+            if body_problem:
+                problem = f"{_where(url)} {body_problem}"
                 continue
-            return response
+            return outcome
+        self._check_deadline()
         raise ScanIncompleteError(
             f"{problem} on all {self.config.attempts} attempts; check the network path to "
             "Salesforce and try again later"
         )
+
+    # -- one attempt -----------------------------------------------------------------------
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
+
+    def _pause(self, retry: int) -> None:
+        delay = self.config.backoff(retry)
+        if self.deadline is not None:
+            delay = min(delay, max(0.0, self.deadline.remaining()))
+        self.config.sleep(delay)
+
+    def _limits(self) -> tuple[float, float, float]:
+        """(connect timeout, read timeout, total response time) for the next attempt."""
+        total = self.config.response_total_s
+        if self.deadline is not None:
+            total = max(0.001, min(total, self.deadline.remaining()))
+        return (
+            min(self.config.connect_timeout_s, total),
+            min(self.config.read_timeout_s, total),
+            total,
+        )
+
+    def _attempt(
+        self, method: str, url: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> requests.Response | str:
+        """One request, body read in full: the response, or why it is worth another try."""
+        connect_s, read_s, total_s = self._limits()
+        kwargs = {**kwargs, "timeout": kwargs.get("timeout") or (connect_s, read_s)}
+        started = self.config.clock()
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            if _is_certificate_problem(exc):
+                raise _certificate_failure(exc, url) from None
+            return f"could not reach {_where(url)} ({type(exc).__name__})"
+        except _TRANSIENT_ERRORS as exc:
+            return f"could not reach {_where(url)} ({type(exc).__name__})"
+        if response.is_redirect:
+            raise _refuse_redirect(url, response)
+        self.budget.note_usage(response.headers.get("Sforce-Limit-Info"))
+        return self._read_body(response, url, started, total_s)
+
+    def _read_body(
+        self, response: requests.Response, url: str, started: float, total_s: float
+    ) -> requests.Response | str:
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if self.config.clock() - started > total_s:
+                    response.close()
+                    return (
+                        f"{_where(url)} took longer than {total_s:g} s to send one response "
+                        "(cut off)"
+                    )
+                chunk = response.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except _BODY_READ_ERRORS as exc:
+            response.close()
+            return f"could not read the answer of {_where(url)} ({type(exc).__name__})"
+        response._content = b"".join(chunks)
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.raw.release_conn()
+        return response

@@ -28,3 +28,7 @@ def describe_validation_errors(source: str, errors: Iterable[Mapping[str, Any]])
         loc = ".".join(str(part) for part in err.get("loc", ())) or "(top level)"
         lines.append(f"{source}: {loc}: {err.get('msg', 'invalid value')}")
     return "\n".join(lines)
+
+
+class ScanTimeoutError(ScanIncompleteError):
+    """The scan's overall time limit passed (exit 3, recorded as the org's scan error)."""

@@ -10,6 +10,7 @@ RULE_IDS: tuple[str, ...] = (
     "SF-CA-01",
     "SF-CA-02",
     "SF-CA-03",
+    "SF-CA-04",
     "SF-NET-01",
     "SF-ORG-01",
 )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
-import json
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
+import re2
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -20,9 +21,12 @@ from pydantic import (
 )
 
 from sfscan.domain.errors import InputError, describe_validation_errors
+from sfscan.domain.jsonfile import load_json_file, require_object
 from sfscan.domain.rule_ids import RULE_IDS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 DEFAULT_INTEGRATION_PROFILES = (
     "Minimum Access - API Only Integrations",
@@ -35,6 +39,42 @@ DEFAULT_EXCESSIVE_PERMISSIONS = (
     "AuthorApex",
     "CustomizeApplication",
 )
+
+
+@functools.lru_cache(maxsize=256)
+def _linear_pattern(pattern: str) -> Any:
+    """A case-insensitive RE2 pattern: matching time is linear in the username, whatever the
+    pattern (settings are written by whoever edits the org's settings: ``(a+)+$`` must not hang
+    the scan). Raises ``re2.error`` for what RE2 cannot run (backreferences, lookarounds)."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the refusal is reported once, as a settings error
+    return re2.compile(pattern, options)
+
+
+def _expiry(value: Any) -> Any:
+    """``"2027-03-31"`` is the end of that day in UTC; a date-time needs its zone."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date (2027-03-31) or a date-time with a zone")
+    text = value.strip()
+    if _DATE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+        return datetime.combine(day, time.max, tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date (2027-03-31) or a date-time with a zone "
+            "(2027-03-31T17:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone; add Z or an offset such as +02:00")
+    return moment
 
 
 class _Strict(BaseModel):
@@ -54,20 +94,33 @@ class IntegrationUserSettings(_Strict):
     def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for i, pattern in enumerate(value):
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"item {i}: not a valid regular expression ({exc})") from None
+                _linear_pattern(pattern)
+            except re2.error as exc:
+                reason = (
+                    exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+                )
+                raise ValueError(
+                    f"item {i}: {pattern!r} is not a regular expression sfscan can run in "
+                    f"linear time ({reason}); use RE2 syntax: no backreferences (\\1) and "
+                    "no lookarounds ((?=...), (?!...), (?<=...))"
+                ) from None
         return value
 
     def matches_pattern(self, username: str) -> bool:
-        return any(re.search(p, username, re.IGNORECASE) for p in self.username_patterns)
+        return any(_linear_pattern(p).search(username) for p in self.username_patterns)
 
 
 class Suppression(_Strict):
     rule_id: str
     resource_id: str = Field(min_length=1)
     reason: str = Field(min_length=1)
+    # A date means the end of that day in UTC (as in Trivy's ignore file); see _expiry.
     expires: AwareDatetime | None = None
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _expires_as_date_or_datetime(cls, value: Any) -> Any:
+        return None if value is None else _expiry(value)
 
     @field_validator("rule_id")
     @classmethod
@@ -144,13 +197,7 @@ def parse_settings(data: Any, source: str = "settings") -> Settings:
 
 
 def load_settings(path: str | Path) -> Settings:
+    """A settings file: a JSON object (``{}`` for the defaults); anything else is refused."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read settings {p}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    data = require_object(load_json_file(p, "settings"), str(p), "settings")
     return parse_settings(data, str(p))

@@ -7,7 +7,6 @@ them into typed views. What the snapshot guarantees is its envelope and the "not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from sfscan.domain.errors import InputError, describe_validation_errors
+from sfscan.domain.jsonfile import load_json_file, require_object
+from sfscan.domain.snapshot_checks import check_records
 
 SCHEMA = "sfscan-snapshot/1"
 
@@ -121,15 +122,10 @@ def parse_snapshot(data: Any, source: str = "snapshot") -> Snapshot:
 
 
 def load_snapshot(path: str | Path) -> Snapshot:
+    """A snapshot file (``sfscan scan --snapshot``): its envelope, then the records the rules
+    read (snapshot_checks), so a hand-edited or damaged file is refused naming the JSON path."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot {p}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    return parse_snapshot(data, str(p))
+    data = require_object(load_json_file(p, "snapshot"), str(p), "snapshot")
+    snapshot = parse_snapshot(data, str(p))
+    check_records(snapshot.sobjects, snapshot.metadata, str(p))
+    return snapshot

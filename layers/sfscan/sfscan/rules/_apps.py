@@ -1,9 +1,15 @@
 """Connected apps and external client apps as the OAuth rules see them.
 
 A ``ConnectedApplication`` record (SOQL) is the same app as the ``ConnectedApp`` metadata record
-whose ``label`` equals its ``Name`` (else whose ``fullName`` does). An app known only from SOQL,
-or whose metadata item is listed as unreadable (``metadata:ConnectedApp:<fullName>``), carries
-the reason in ``unreadable`` so the rules that need its metadata report NOT_AVAILABLE.
+whose ``label`` equals its ``Name`` (else whose ``fullName`` does, with or without a managed
+package's ``namespace__`` prefix, or is the developer name Salesforce derives from the Name). An
+app known only from SOQL, or whose metadata item is listed as unreadable
+(``metadata:ConnectedApp:<fullName>``), carries the reason in ``unreadable`` so the rules that
+need its metadata report NOT_AVAILABLE.
+
+Resource ids never depend on which source was readable: an app is named by its metadata
+``fullName``; an app only SOQL lists is named by the developer name derived from its ``Name``
+(``Legacy ETL`` -> ``Legacy_ETL``), which is the fullName Salesforce gives an app it creates.
 """
 
 from __future__ import annotations
@@ -39,12 +45,11 @@ class Relaxation:
     severity: Severity | None  # FAILED severity; None when enforced (or unknown)
 
 
-def grade_relaxation(value: Any, absent_means_enforce: bool) -> Relaxation:
+def grade_relaxation(value: Any) -> Relaxation:
+    """The relaxation value graded; absent ("") or of another shape, it is not ``known``."""
     if value is not None and not isinstance(value, str):
         return Relaxation(repr(value), False, None)  # an unexpected shape is not "absent"
     text = as_text(value)
-    if not text and absent_means_enforce:
-        return Relaxation("", True, None)
     key = text.casefold()
     return Relaxation(text, key in _RELAXATION_SEVERITY, _RELAXATION_SEVERITY.get(key))
 
@@ -75,6 +80,7 @@ class ConnectedAppView:
     unreadable: str | None = None  # why the metadata of this app could not be read
     # Several SOQL rows share this app's name and disagree: none of them can be its own.
     ambiguous_soql: bool = False
+    soql_only: bool = False  # known only from a ConnectedApplication row
 
     @property
     def oauth_config(self) -> dict[str, Any] | None:
@@ -86,9 +92,15 @@ class ConnectedAppView:
         return config if isinstance(config, dict) else {}
 
 
-def _api_name(label: str) -> str:
+def api_name(label: str) -> str:
     """The developer name Salesforce derives from a label ("Acme ETL" -> "Acme_ETL")."""
     return re.sub(r"\W+", "_", label).strip("_")
+
+
+def without_namespace(full_name: str) -> str:
+    """ "dsfs__DocuSign_eSignature" -> "DocuSign_eSignature" (a managed package's prefix)."""
+    prefix, sep, rest = full_name.partition("__")
+    return rest if sep and prefix and rest and not rest.endswith("__") else full_name
 
 
 def connected_apps(snapshot: Snapshot) -> list[ConnectedAppView]:
@@ -124,6 +136,8 @@ def _join_soql(views: dict[str, ConnectedAppView], name: str, rows: list[Record]
     # One value for all of them, and a row for each app: then it is every app's value.
     agreed = rows[0] if len(values) == 1 and len(rows) >= len(matched) else None
     for view in matched:
+        if view.metadata is None:
+            view.name = name  # the label a person knows, not the fullName of an unread item
         if view.soql is not None:
             continue
         if len(rows) == 1 and len(matched) == 1:
@@ -134,17 +148,20 @@ def _join_soql(views: dict[str, ConnectedAppView], name: str, rows: list[Record]
             view.ambiguous_soql = True
     ordered = sorted(rows, key=lambda r: as_text(r.get("Id")))
     for row in ordered[len(matched) :]:
-        key = name if name not in views else f"{name} ({as_text(row.get('Id'))})"
+        key = api_name(name) or name
+        key = key if key not in views else f"{key} ({as_text(row.get('Id'))})"
         views[key] = ConnectedAppView(
             key,
             name,
             soql=row if len(matched) == 0 or agreed is not None else None,
             unreadable="no readable ConnectedApp metadata",
             ambiguous_soql=len(matched) > 0 and agreed is None,
+            soql_only=True,
         )
 
 
-def _matches(views: dict[str, ConnectedAppView], name: str) -> list[ConnectedAppView]:
+def _matches(all_views: dict[str, ConnectedAppView], name: str) -> list[ConnectedAppView]:
+    views = {key: view for key, view in all_views.items() if not view.soql_only}
     by_label = [
         view
         for view in views.values()
@@ -152,8 +169,11 @@ def _matches(views: dict[str, ConnectedAppView], name: str) -> list[ConnectedApp
     ]
     if by_label:
         return by_label
-    view = views.get(name) or views.get(_api_name(name))
-    return [view] if view is not None else []
+    view = views.get(name) or views.get(api_name(name))
+    if view is not None:
+        return [view]
+    unprefixed = [v for key, v in views.items() if without_namespace(key) == api_name(name)]
+    return unprefixed if len(unprefixed) == 1 else []
 
 
 def eca_policy_id(policy: Record) -> str:

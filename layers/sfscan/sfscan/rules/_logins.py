@@ -3,6 +3,8 @@
 LoginHistory rows are raw (one login each) or aggregated by the collector (``count`` logins,
 ``LoginTime`` = the group's latest). ``LoginType`` comes back as a label ("Remote Access 2.0") or
 an API name ("Oauth2"); both are accepted, case-insensitively. Only ``Status == 'Success'`` counts.
+A successful login of a type not listed here is UNKNOWN: it is kept apart (SF-IU-04 warns about
+it, naming the type) and counts neither as an API nor as a UI login.
 """
 
 from __future__ import annotations
@@ -21,35 +23,42 @@ from sfscan.rules._values import as_text, id_key, parse_time
 class LoginKind(StrEnum):
     API = "API"
     UI = "UI"
-    OTHER = "OTHER"
+    UNKNOWN = "UNKNOWN"
 
 
-_API_TYPES = (
+# (label, API name) of each documented LoginType value sfscan classifies (CONTROL.md).
+API_LOGIN_TYPES = (
     ("Remote Access 2.0", "Oauth2"),
     ("Remote Access Client", "Oauth"),
     ("Other Apex API", "OtherApi"),
     ("Partner Product", "Partner"),
-    ("Certificate-based login", "Certificate"),
+    ("Networks Portal API Only", "NetworksPortalApiOnly"),
 )
-_UI_TYPES = (
+UI_LOGIN_TYPES = (
     ("Application", "Application"),
     ("SAML Idp Initiated SSO", "Saml"),
     ("SAML Sfdc Initiated SSO", "Saml2"),
     ("Lightning Login", "LightningLogin"),
     ("Passwordless Login", "PasswordlessLogin"),
+    ("Passwordless Login via Passkeys", "PasswordlessPasskeyLogin"),
     ("Third Party SSO", "ThirdPartySso"),
+    ("Employee Login to Community", "EmployeeLoginToCommunity"),
+    ("Help And Training", "HelpAndTraining"),
+    ("Offline Client", "IeOfflineClient"),
+    # Certificate-based authentication serves interactive users and mobile (MDM) logins.
+    ("Certificate-based login", "Certificate"),
 )
 _KIND_BY_NAME: dict[str, LoginKind] = {
     name.casefold(): kind
-    for kind, pairs in ((LoginKind.API, _API_TYPES), (LoginKind.UI, _UI_TYPES))
+    for kind, pairs in ((LoginKind.API, API_LOGIN_TYPES), (LoginKind.UI, UI_LOGIN_TYPES))
     for pair in pairs
     for name in pair
 }
 
 
 def classify_login_type(login_type: Any) -> LoginKind:
-    """API, UI or OTHER for a LoginType label or API name."""
-    return _KIND_BY_NAME.get(as_text(login_type).casefold(), LoginKind.OTHER)
+    """API, UI or UNKNOWN for a LoginType label or API name."""
+    return _KIND_BY_NAME.get(as_text(login_type).casefold(), LoginKind.UNKNOWN)
 
 
 @dataclass
@@ -76,6 +85,8 @@ class UserLogins:
 
     api_by_ip: dict[str, Usage] = field(default_factory=dict)  # SourceIp ("" if absent) -> usage
     ui_by_type: dict[str, Usage] = field(default_factory=dict)  # LoginType as reported -> usage
+    # Successful logins of a LoginType sfscan does not know ("" when absent) -> usage.
+    unknown_by_type: dict[str, Usage] = field(default_factory=dict)
     undated_rows: int = 0  # rows whose LoginTime could not be read
 
     @property
@@ -90,6 +101,12 @@ class UserLogins:
         return [
             {"login_type": kind, **usage.evidence(), "source_ips": sorted(usage.source_ips)}
             for kind, usage in sorted(self.ui_by_type.items())
+        ]
+
+    def unknown_evidence(self) -> list[dict[str, Any]]:
+        return [
+            {"login_type": kind or None, **usage.evidence(), "source_ips": sorted(usage.source_ips)}
+            for kind, usage in sorted(self.unknown_by_type.items())
         ]
 
 
@@ -144,7 +161,7 @@ def aggregate_logins(
             continue
         kind = classify_login_type(row.get("LoginType"))
         user_id = id_key(row.get("UserId"))
-        if kind is LoginKind.OTHER or not user_id:
+        if not user_id:
             continue
         logins = by_user.setdefault(user_id, UserLogins())
         when = parse_time(row.get("LoginTime"))
@@ -158,6 +175,7 @@ def aggregate_logins(
         if kind is LoginKind.API:
             logins.api_by_ip.setdefault(source_ip, Usage()).add(_row_count(row), when, source_ip)
         else:
+            by_type = logins.ui_by_type if kind is LoginKind.UI else logins.unknown_by_type
             login_type = as_text(row.get("LoginType"))
-            logins.ui_by_type.setdefault(login_type, Usage()).add(_row_count(row), when, source_ip)
+            by_type.setdefault(login_type, Usage()).add(_row_count(row), when, source_ip)
     return LoginView(by_user, start, now, undated, uncovered)

@@ -1,11 +1,13 @@
 """Effective permissions: what a user holds through its profile and effective assignments.
 
-An assignment counts when it is active (``IsActive`` true or absent) and not expired
-(``ExpirationDate`` empty or after the evaluation time). Its permission set is a plain set, a
-profile-owned set, or a permission-set group's aggregate set: an assignment with
-``PermissionSetGroupId`` points at the group, whose aggregate PermissionSet carries the same
-``PermissionSetGroupId``; a ``PermissionSetId`` that points straight at the aggregate set works too.
-Anything that cannot be resolved is reported as ``unresolved`` so a rule never passes on a guess.
+An assignment counts when it is active (``IsActive`` true or absent), not revoked (``IsRevoked``
+false or absent) and not expired (``ExpirationDate`` empty or after the evaluation time). Its
+permission set is a plain set, a profile-owned set, or a permission-set group's aggregate set: an
+assignment with ``PermissionSetGroupId`` points at the group, whose aggregate PermissionSet carries
+the same ``PermissionSetGroupId``; a ``PermissionSetId`` that points straight at the aggregate set
+works too. A group whose ``Status`` is not ``Updated`` may carry stale aggregate permissions: its
+grant is ``stale`` and never makes a verdict PASS. Anything that cannot be resolved (including a
+source that could not be read) is reported as ``unresolved`` so a rule never passes on a guess.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from sfscan.domain.snapshot import Record
 from sfscan.rules._values import as_bool, as_text, id_key, parse_time
 
 API_ONLY_FIELD = "PermissionsApiUserOnly"
+PROFILE = "sobject:Profile"
+PERMISSION_SET = "sobject:PermissionSet"
+ASSIGNMENT = "sobject:PermissionSetAssignment"
+GROUP = "sobject:PermissionSetGroup"
+GROUP_UPDATED = "updated"
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A bare date ends somewhere between UTC+14 and UTC-12 (the org's time zone is not collected).
 _EARLIEST_ZONE, _LATEST_ZONE = timedelta(hours=14), timedelta(hours=12)
@@ -45,34 +52,65 @@ class Grant:
     source: str  # "profile 'X'", "permission set 'Y'" or "permission set group 'Z'"
     record: Record  # the Profile or PermissionSet record carrying the Permissions* fields
     names: frozenset[str]  # names an admin may use for it (Name, Label, group names)
+    # Why this group's aggregate permissions may be stale (its Status is not Updated), else None.
+    stale: str | None = None
 
 
 @dataclass(frozen=True)
 class UserPermissions:
     profile: Record | None
-    grants: tuple[Grant, ...]  # the profile first, then each effective assignment's set
+    grants: tuple[Grant, ...]  # the profile first (when read), then each effective assignment's
     unresolved: tuple[str, ...]  # why some of the user's permissions could not be read
 
     def sources_of(self, field: str) -> list[str]:
-        """Where ``field`` (e.g. ``PermissionsModifyAllData``) is granted, without repeats."""
+        """Where ``field`` (e.g. ``PermissionsModifyAllData``) is granted by an up-to-date
+        source, without repeats."""
+        return self._sources(field, stale=False)
+
+    def stale_sources_of(self, field: str) -> list[str]:
+        """Groups whose possibly stale aggregate permissions grant ``field``."""
+        return self._sources(field, stale=True)
+
+    def _sources(self, field: str, *, stale: bool) -> list[str]:
         out: list[str] = []
         for grant in self.grants:
-            if as_bool(grant.record.get(field)) is True and grant.source not in out:
+            if (grant.stale is not None) != stale or grant.source in out:
+                continue
+            if as_bool(grant.record.get(field)) is True:
                 out.append(grant.source)
         return out
 
+    @property
+    def stale_groups(self) -> list[str]:
+        return [grant.stale for grant in self.grants if grant.stale is not None]
+
+    @property
+    def doubts(self) -> list[str]:
+        """Everything that keeps a "not granted" from being certain."""
+        return [*self.unresolved, *self.stale_groups]
+
     def has(self, field: str) -> bool | None:
-        """True when granted; None when not seen but part of the permissions was unreadable."""
+        """True when an up-to-date source grants it; None when not seen but part of the
+        permissions was unreadable or comes from a group being recalculated."""
         if self.sources_of(field):
             return True
-        return None if self.unresolved else False
+        return None if self.doubts else False
 
     def permission_set_names(self) -> set[str]:
-        return {name for grant in self.grants[1:] for name in grant.names}
+        return {
+            name
+            for grant in self.grants
+            if grant.record is not self.profile
+            for name in grant.names
+        }
 
 
 class EffectivePermissions:
-    """Built once per scan from Profile, PermissionSet(-Group) and PermissionSetAssignment."""
+    """Built once per scan from Profile, PermissionSet(-Group) and PermissionSetAssignment.
+
+    ``missing`` maps each of those sources that could not be read to why: every user whose
+    permissions would come from it is unresolved, naming it.
+    """
 
     def __init__(
         self,
@@ -81,8 +119,10 @@ class EffectivePermissions:
         assignments: list[Record],
         groups: list[Record],
         now: datetime,
+        missing: dict[str, str] | None = None,
     ) -> None:
         self._now = now
+        self._missing = dict(missing or {})
         self._profiles = {id_key(p.get("Id")): p for p in profiles}
         self._sets = {id_key(ps.get("Id")): ps for ps in permission_sets}
         self._aggregate_by_group = {
@@ -105,41 +145,68 @@ class EffectivePermissions:
             self._cache[user_id] = self._resolve(user, user_id)
         return self._cache[user_id]
 
+    def _missing_note(self, key: str) -> str | None:
+        reason = self._missing.get(key)
+        return None if reason is None else f"{key} could not be read ({reason})"
+
     def _resolve(self, user: Record, user_id: str) -> UserPermissions:
         unresolved: list[str] = []
         grants: list[Grant] = []
         profile = self._profiles.get(id_key(user.get("ProfileId")))
-        if profile is None:
-            unresolved.append(f"profile {user.get('ProfileId')!r} is not in the snapshot")
-        else:
+        if profile is not None:
             name = as_text(profile.get("Name"))
             grants.append(Grant(f"profile '{name}'", profile, frozenset({name})))
+        else:
+            why = self._missing_note(PROFILE)
+            unresolved.append(why or f"profile {user.get('ProfileId')!r} is not in the snapshot")
+        if (why := self._missing_note(ASSIGNMENT)) is not None:
+            unresolved.append(why)
         for row in self._assignments.get(user_id, []):
-            if as_bool(row.get("IsActive")) is False:
-                continue
-            expires_raw = row.get("ExpirationDate")
-            if expires_raw not in (None, ""):
-                bounds = expiry_bounds(expires_raw)
-                if bounds is None:
-                    unresolved.append(f"assignment {row.get('Id')!r} has unreadable ExpirationDate")
-                    continue
-                earliest, latest = bounds
-                if latest <= self._now:
-                    continue  # expired whatever the org's time zone
-                if earliest <= self._now:
-                    unresolved.append(
-                        f"assignment {row.get('Id')!r} expires on {expires_raw!r}, which may have "
-                        "passed in the org's time zone"
-                    )
-                    continue
-            grant = self._grant_of(row)
-            if grant is None:
-                unresolved.append(
-                    f"permission set of assignment {row.get('Id')!r} is not in the snapshot"
-                )
-            else:
+            problem, grant = self._assignment(row)
+            if problem is not None:
+                unresolved.append(problem)
+            if grant is not None:
                 grants.append(grant)
-        return UserPermissions(profile, tuple(grants), tuple(unresolved))
+        return UserPermissions(profile, tuple(grants), tuple(dict.fromkeys(unresolved)))
+
+    def _assignment(self, row: Record) -> tuple[str | None, Grant | None]:
+        """(why it cannot be resolved, its grant) for one assignment; (None, None) when it
+        does not count (inactive, revoked or expired)."""
+        for flag in ("IsActive", "IsRevoked"):
+            value = row.get(flag)
+            if value is not None and as_bool(value) is None:
+                return f"assignment {row.get('Id')!r} has unreadable {flag} {value!r}", None
+        if as_bool(row.get("IsActive")) is False or as_bool(row.get("IsRevoked")) is True:
+            return None, None
+        expiry = self._expiry_problem(row)
+        if expiry != "":
+            return expiry, None
+        grant = self._grant_of(row)
+        if grant is None:
+            why = self._missing_note(PERMISSION_SET)
+            return (
+                why or f"permission set of assignment {row.get('Id')!r} is not in the snapshot",
+                None,
+            )
+        return None, grant
+
+    def _expiry_problem(self, row: Record) -> str | None:
+        """ "" when the assignment is live; None when expired; else why it is uncertain."""
+        expires_raw = row.get("ExpirationDate")
+        if expires_raw in (None, ""):
+            return ""
+        bounds = expiry_bounds(expires_raw)
+        if bounds is None:
+            return f"assignment {row.get('Id')!r} has unreadable ExpirationDate"
+        earliest, latest = bounds
+        if latest <= self._now:
+            return None  # expired whatever the org's time zone
+        if earliest <= self._now:
+            return (
+                f"assignment {row.get('Id')!r} expires on {expires_raw!r}, which may have "
+                "passed in the org's time zone"
+            )
+        return ""
 
     def _grant_of(self, assignment: Record) -> Grant | None:
         group_id = id_key(assignment.get("PermissionSetGroupId"))
@@ -155,10 +222,22 @@ class EffectivePermissions:
             return Grant(f"profile '{name}'", ps, frozenset())
         aggregate_of = id_key(ps.get("PermissionSetGroupId"))
         if aggregate_of:
-            group = self._groups.get(aggregate_of)
-            label = as_text(ps.get("Name"))
-            if group is not None:
-                label = as_text(group.get("DeveloperName")) or label
-                names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
-            return Grant(f"permission set group '{label}'", ps, frozenset(names - {""}))
+            return self._group_grant(ps, aggregate_of, names)
         return Grant(f"permission set '{as_text(ps.get('Name'))}'", ps, frozenset(names))
+
+    def _group_grant(self, ps: Record, group_id: str, names: set[str]) -> Grant:
+        group = self._groups.get(group_id)
+        label = as_text(ps.get("Name"))
+        stale = None
+        if group is None and (why := self._missing_note(GROUP)) is not None:
+            stale = f"the Status of permission set group '{label}' is unknown: {why}"
+        if group is not None:
+            label = as_text(group.get("DeveloperName")) or label
+            names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
+            status = as_text(group.get("Status"))
+            if status.casefold() != GROUP_UPDATED:
+                stale = (
+                    f"permission set group '{label}' has Status {status or 'unknown'!r}, so its "
+                    "aggregate permissions may be stale"
+                )
+        return Grant(f"permission set group '{label}'", ps, frozenset(names - {""}), stale)

@@ -6,7 +6,7 @@ EvaluationContext (snapshot + settings + evaluation time).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +25,51 @@ class RuleMeta:
     description: str  # what is checked
     risk: str  # why it matters
     remediation: Remediation
-    # Snapshot data the rule reads ("sobject:User", "metadata:ConnectedApp", ...). The engine
-    # reports NOT_AVAILABLE when one is missing, and the docs list which rules a gap affects.
+    # Snapshot data the rule reads ("sobject:User", "metadata:ConnectedApp", ...): a resource
+    # whose verdict depends on a missing one is NOT_AVAILABLE, naming it (the docs list which
+    # rules a gap affects).
     needs: tuple[str, ...]
     # Data the rule can use when present but judges without (e.g. ExternalClientApp policies).
     optional_needs: tuple[str, ...] = ()
+    # The needs that list the rule's resources (e.g. "sobject:User"). When one is missing there
+    # is no resource to judge, so the engine gives one org-level NOT_AVAILABLE instead.
+    resources_from: tuple[str, ...] = ()
 
 
-Evaluate = Callable[["EvaluationContext"], Sequence[Finding]]
+@dataclass(frozen=True)
+class RuleResult:
+    """What a rule returns: its findings, and its gaps.
+
+    A gap says why the rule could not see every resource it judges (an unreadable source, a
+    record without an id). The engine merges the gaps into ``ScanResult.incomplete_rules``; the
+    findings store then never resolves an earlier finding of the rule just because its resource
+    is absent this time.
+    """
+
+    findings: tuple[Finding, ...] = ()
+    gaps: tuple[str, ...] = ()
+
+
+class Outcome:
+    """A rule's findings and gaps while it runs; ``result()`` freezes them."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.gaps: list[str] = []
+
+    def add(self, finding: Finding | None) -> None:
+        if finding is not None:
+            self.findings.append(finding)
+
+    def gap(self, reason: str) -> None:
+        if reason not in self.gaps:
+            self.gaps.append(reason)
+
+    def result(self) -> RuleResult:
+        return RuleResult(tuple(self.findings), tuple(self.gaps))
+
+
+Evaluate = Callable[["EvaluationContext"], RuleResult]
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,31 @@
 """EvaluationContext: everything a rule may look at, plus views computed once per scan.
 
 The rules helper modules (integration-user identification, effective permissions, login
-aggregation) hang their cached views off this object so eleven rules do the work once. A view is
-built on first use, by a rule whose ``needs`` guarantee the records it reads.
+aggregation) hang their cached views off this object so the rules do the work once. A view is
+built on first use. The context records nothing: what a rule could not see it returns itself, as
+the gaps of its RuleResult.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
 from sfscan.domain.settings import Settings
 from sfscan.domain.snapshot import Record, Snapshot
-from sfscan.rules._identity import LOGIN_HISTORY, PERMISSION_SET_GROUP, IdentityView, identify
+from sfscan.rules._identity import (
+    ASSIGNMENT,
+    LOGIN_HISTORY,
+    PERMISSION_SET,
+    PERMISSION_SET_GROUP,
+    PROFILE,
+    USER,
+    IdentityView,
+    ScopeView,
+    identify,
+    scope_of,
+)
 from sfscan.rules._logins import LoginView, aggregate_logins
 from sfscan.rules._netutil import NetworkUnion
 from sfscan.rules._permissions import EffectivePermissions
@@ -24,9 +36,6 @@ from sfscan.rules._values import id_key, nested, parse_time
 class EvaluationContext:
     snapshot: Snapshot
     settings: Settings
-    # rule id -> why the rule could not see every resource it judges. The findings store never
-    # resolves an earlier finding of such a rule just because its resource is absent this time.
-    incomplete: dict[str, str] = field(default_factory=dict)
 
     @property
     def org_id(self) -> str:
@@ -41,25 +50,27 @@ class EvaluationContext:
         """The evaluation time: the snapshot's captured_at, never the wall clock."""
         return self.snapshot.captured_at
 
-    def note_incomplete(self, rule_id: str, reason: str) -> None:
-        self.incomplete.setdefault(rule_id, reason)
-
     def optional_records(self, key: str) -> list[Record] | None:
         """Records under ``key``, or None when they were not read (never an empty stand-in)."""
         if self.snapshot.missing_reason(key) is not None:
             return None
         return self.snapshot.records(key)
 
+    def missing_reason(self, key: str) -> str | None:
+        return self.snapshot.missing_reason(key)
+
     # -- shared views, computed once per scan ------------------------------------------------
 
     @cached_property
     def permissions(self) -> EffectivePermissions:
+        keys = (PROFILE, PERMISSION_SET, ASSIGNMENT, PERMISSION_SET_GROUP)
         return EffectivePermissions(
-            self.snapshot.records("sobject:Profile"),
-            self.snapshot.records("sobject:PermissionSet"),
-            self.snapshot.records("sobject:PermissionSetAssignment"),
+            self.optional_records(PROFILE) or [],
+            self.optional_records(PERMISSION_SET) or [],
+            self.optional_records(ASSIGNMENT) or [],
             self.optional_records(PERMISSION_SET_GROUP) or [],
             self.now,
+            self.snapshot.missing(keys),
         )
 
     @cached_property
@@ -73,16 +84,41 @@ class EvaluationContext:
         )
         return aggregate_logins(rows, self.now, self.settings.lookback_days, collected_from)
 
+    def login_gaps(self) -> list[str]:
+        """Why the login view cannot prove an absence of logins (a rule judging logins returns
+        these as its gaps)."""
+        logins = self.logins
+        if logins is None:
+            return [f"{LOGIN_HISTORY}: {self.missing_reason(LOGIN_HISTORY)}"]
+        gaps = []
+        if logins.undated_rows:
+            gaps.append(f"{logins.undated_rows} login rows had no readable LoginTime")
+        if logins.uncovered:
+            gaps.append(logins.uncovered)
+        return gaps
+
+    @cached_property
+    def scope(self) -> ScopeView:
+        """Users the rules judge and active users left out; empty when User was not read."""
+        return scope_of(self.optional_records(USER) or [])
+
+    def out_of_scope(self) -> tuple[dict[str, str], ...]:
+        return self.scope.out_of_scope
+
     @cached_property
     def identity(self) -> IdentityView:
         return identify(
-            self.snapshot, self.settings.integration_users, self.permissions, self.logins
+            self.snapshot,
+            self.settings.integration_users,
+            self.permissions,
+            self.logins,
+            self.scope,
         )
 
     @cached_property
     def ip_ranges_by_profile(self) -> dict[str, list[Record]]:
         out: dict[str, list[Record]] = {}
-        for row in self.snapshot.records("sobject:LoginIpRange"):
+        for row in self.optional_records("sobject:LoginIpRange") or []:
             out.setdefault(id_key(row.get("ProfileId")), []).append(row)
         return out
 
@@ -93,22 +129,3 @@ class EvaluationContext:
     @cached_property
     def allowed_networks(self) -> NetworkUnion:
         return NetworkUnion.of(self.settings.allowed_networks)
-
-    def note_identity_gaps(self, rule_id: str) -> None:
-        """Mark ``rule_id`` incomplete when some integration users may have gone unidentified."""
-        if self.identity.gaps:
-            self.note_incomplete(
-                rule_id, "integration users identified with gaps: " + "; ".join(self.identity.gaps)
-            )
-
-    def logins_for(self, rule_id: str) -> LoginView | None:
-        """The login view for a rule that judges logins, marking the rule incomplete when some
-        rows could not be placed in the window or the window was not fully collected."""
-        logins = self.logins
-        if logins is not None and logins.undated_rows:
-            self.note_incomplete(
-                rule_id, f"{logins.undated_rows} login rows had no readable LoginTime"
-            )
-        if logins is not None and logins.uncovered:
-            self.note_incomplete(rule_id, logins.uncovered)
-        return logins

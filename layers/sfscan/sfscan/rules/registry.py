@@ -6,6 +6,7 @@ from sfscan.rules import (
     sf_ca_01,
     sf_ca_02,
     sf_ca_03,
+    sf_ca_04,
     sf_iu_01,
     sf_iu_02,
     sf_iu_03,
@@ -27,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     sf_ca_01.RULE,
     sf_ca_02.RULE,
     sf_ca_03.RULE,
+    sf_ca_04.RULE,
     sf_net_01.RULE,
     sf_org_01.RULE,
 )

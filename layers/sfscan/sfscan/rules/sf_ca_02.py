@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
 from sfscan.rules._apps import (
     ECA_APPS,
@@ -16,7 +14,7 @@ from sfscan.rules._apps import (
     unreadable_items,
 )
 from sfscan.rules._findings import HELP_ENFORCE_IP_CONTROL
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.base import Outcome, Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
 META = RuleMeta(
@@ -42,19 +40,20 @@ META = RuleMeta(
     ),
     needs=(ECA_POLICIES,),
     optional_needs=(ECA_APPS,),
+    resources_from=(ECA_POLICIES,),
 )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
+def evaluate(ctx: EvaluationContext) -> RuleResult:
     labels = eca_labels(ctx.snapshot)
-    findings = []
+    out = Outcome()
     for policy in ctx.snapshot.records(ECA_POLICIES):
         app_id = eca_policy_id(policy)
         if not app_id:
-            ctx.note_incomplete(META.id, "a policy record names no external client app")
+            out.gap("a policy record names no external client app")
             continue
         name = labels.get(app_id) or app_id
-        relax = grade_relaxation(policy.get("ipRelaxationPolicyType"), absent_means_enforce=False)
+        relax = grade_relaxation(policy.get("ipRelaxationPolicyType"))
         severity = None
         if not relax.known:
             status = Status.NOT_AVAILABLE
@@ -64,14 +63,14 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             )
         else:
             status, severity, detail = judge_known_relaxation("External client app", name, relax)
-        findings.append(_finding(ctx, app_id, name, status, detail, relax.value, severity))
+        out.add(_finding(ctx, app_id, name, status, detail, relax.value, severity))
     for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
-        ctx.note_incomplete(META.id, f"external client app policy {full_name}: {reason}")
+        out.gap(f"external client app policy {full_name}: {reason}")
         app_id = eca_name_of_policy(full_name)
         name = labels.get(app_id) or app_id
         detail = f"Could not read the OAuth policies {full_name}; check the app by hand."
-        findings.append(_finding(ctx, app_id, name, Status.NOT_AVAILABLE, detail, None))
-    return findings
+        out.add(_finding(ctx, app_id, name, Status.NOT_AVAILABLE, detail, None))
+    return out.result()
 
 
 def _finding(

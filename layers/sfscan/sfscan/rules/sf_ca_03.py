@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
 from sfscan.rules._apps import (
     CONNECTED_APP,
@@ -17,9 +15,9 @@ from sfscan.rules._apps import (
     eca_policy_id,
     unreadable_items,
 )
-from sfscan.rules._findings import HELP_OAUTH_POLICIES
-from sfscan.rules._values import as_bool, as_text, nested
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules._findings import HELP_OAUTH_POLICIES, org_not_available
+from sfscan.rules._values import as_bool, nested
+from sfscan.rules.base import Outcome, Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
 META = RuleMeta(
@@ -48,34 +46,38 @@ META = RuleMeta(
 )
 
 
+def _connected_app_verdict(
+    ctx: EvaluationContext, app: ConnectedAppView, soql: bool | None, meta: bool | None
+) -> tuple[Status, str]:
+    if False in (soql, meta):
+        return Status.FAILED, (
+            f"Any user may authorize connected app {app.name}: make it admin-approved only."
+        )
+    if app.ambiguous_soql:
+        return Status.NOT_AVAILABLE, (
+            f"Several connected apps are named {app.name} and disagree on who may authorize "
+            "them; check each by hand."
+        )
+    if (reason := ctx.missing_reason(CONNECTED_APPLICATION)) is not None:
+        # OptionsAllowAdminApprovedUsersOnly could not be read; it wins when the two disagree.
+        return Status.NOT_AVAILABLE, (
+            f"Could not read who may authorize connected app {app.name} "
+            f"({CONNECTED_APPLICATION}: {reason}); check it by hand."
+        )
+    if True in (soql, meta):
+        return Status.PASSED, f"Connected app {app.name} allows only admin-approved users."
+    return Status.NOT_AVAILABLE, (
+        f"Could not read who may authorize connected app {app.name}; check it by hand."
+    )
+
+
 def _connected_app(ctx: EvaluationContext, app: ConnectedAppView) -> Finding | None:
     soql = as_bool(nested(app.soql, "OptionsAllowAdminApprovedUsersOnly"))
     config = app.oauth_config
     meta = as_bool(config.get("isAdminApproved")) if config is not None else None
     if app.metadata is not None and config is None:
         return None  # metadata says the app is not OAuth-enabled: nobody authorizes it
-    evidence = {
-        "app": app.name,
-        "OptionsAllowAdminApprovedUsersOnly": soql,
-        "isAdminApproved": meta,
-    }
-    if False in (soql, meta):
-        status = Status.FAILED
-        detail = f"Any user may authorize connected app {app.name}: make it admin-approved only."
-    elif app.ambiguous_soql:
-        status = Status.NOT_AVAILABLE
-        detail = (
-            f"Several connected apps are named {app.name} and disagree on who may authorize "
-            "them; check each by hand."
-        )
-        ctx.note_incomplete(META.id, f"connected app {app.resource_id}: ambiguous name")
-    elif True in (soql, meta):
-        status = Status.PASSED
-        detail = f"Connected app {app.name} allows only admin-approved users."
-    else:
-        status = Status.NOT_AVAILABLE
-        detail = f"Could not read who may authorize connected app {app.name}; check it by hand."
-        ctx.note_incomplete(META.id, f"connected app {app.resource_id}: {app.unreadable}")
+    status, detail = _connected_app_verdict(ctx, app, soql, meta)
     return RULE.finding(
         ctx,
         resource_id=app.resource_id,
@@ -83,7 +85,11 @@ def _connected_app(ctx: EvaluationContext, app: ConnectedAppView) -> Finding | N
         resource_type="ConnectedApp",
         status=status,
         detail=detail,
-        evidence=evidence,
+        evidence={
+            "app": app.name,
+            "OptionsAllowAdminApprovedUsersOnly": soql,
+            "isAdminApproved": meta,
+        },
     )
 
 
@@ -108,28 +114,50 @@ def _eca(ctx: EvaluationContext, app_id: str, name: str, policy: str) -> Finding
     )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
-    for key in META.optional_needs[:2]:
-        if (reason := ctx.snapshot.missing_reason(key)) is not None:
-            ctx.note_incomplete(META.id, f"{key}: {reason}")
-    apps = connected_apps(ctx.snapshot)
-    if any(not app.resource_id for app in apps):
-        ctx.note_incomplete(META.id, "a connected app record has no name")
-    findings = [f for app in apps if app.resource_id and (f := _connected_app(ctx, app))]
-    if ctx.snapshot.missing_reason(ECA_POLICIES) is None:
-        labels = eca_labels(ctx.snapshot)
-        for record in ctx.snapshot.records(ECA_POLICIES):
-            app_id = eca_policy_id(record)
-            if not app_id:
-                ctx.note_incomplete(META.id, "a policy record names no external client app")
-                continue
-            policy = as_text(record.get("permittedUsersPolicyType"))
-            findings.append(_eca(ctx, app_id, labels.get(app_id) or app_id, policy))
-        for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
-            ctx.note_incomplete(META.id, f"external client app policy {full_name}: {reason}")
-            app_id = eca_name_of_policy(full_name)
-            findings.append(_eca(ctx, app_id, labels.get(app_id) or app_id, ""))
-    return findings
+def _connected_apps(ctx: EvaluationContext, out: Outcome) -> None:
+    for key in (CONNECTED_APPLICATION, CONNECTED_APP):
+        if (reason := ctx.missing_reason(key)) is not None:
+            out.gap(f"{key}: {reason}")
+    for app in connected_apps(ctx.snapshot):
+        if not app.resource_id:
+            out.gap("a connected app record has no name")
+            continue
+        finding = _connected_app(ctx, app)
+        if finding is not None and finding.status is Status.NOT_AVAILABLE:
+            out.gap(f"connected app {app.resource_id}: {app.unreadable or 'not readable'}")
+        out.add(finding)
+
+
+def _external_client_apps(ctx: EvaluationContext, out: Outcome) -> None:
+    if (reason := ctx.missing_reason(ECA_POLICIES)) is not None:
+        out.gap(f"{ECA_POLICIES}: {reason}")
+        return
+    labels = eca_labels(ctx.snapshot)
+    for record in ctx.snapshot.records(ECA_POLICIES):
+        app_id = eca_policy_id(record)
+        if not app_id:
+            out.gap("a policy record names no external client app")
+            continue
+        policy = record.get("permittedUsersPolicyType")
+        text = policy if isinstance(policy, str) else ""
+        out.add(_eca(ctx, app_id, labels.get(app_id) or app_id, text.strip()))
+    for full_name, reason in unreadable_items(ctx.snapshot, ECA_POLICIES).items():
+        out.gap(f"external client app policy {full_name}: {reason}")
+        app_id = eca_name_of_policy(full_name)
+        out.add(_eca(ctx, app_id, labels.get(app_id) or app_id, ""))
+
+
+def evaluate(ctx: EvaluationContext) -> RuleResult:
+    sources = (CONNECTED_APPLICATION, CONNECTED_APP, ECA_POLICIES)
+    if len(missing := ctx.snapshot.missing(sources)) == len(sources):
+        reasons = "; ".join(f"{key}: {why}" for key, why in sorted(missing.items()))
+        return org_not_available(
+            RULE, ctx, f"Not judged: no list of apps could be read ({reasons}).", missing=missing
+        )
+    out = Outcome()
+    _connected_apps(ctx, out)
+    _external_client_apps(ctx, out)
+    return out.result()
 
 
 RULE = Rule(META, evaluate)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sfscan.domain.findings import Finding, Remediation, Severity, Status
-from sfscan.rules._findings import HELP_INTEGRATION_USER, user_finding
-from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS
+from sfscan.domain.findings import Remediation, Severity, Status
+from sfscan.rules._findings import HELP_INTEGRATION_USER, short_reasons, user_finding
+from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS, USER
 from sfscan.rules._permissions import API_ONLY_FIELD
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.base import Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
 META = RuleMeta(
@@ -33,16 +31,16 @@ META = RuleMeta(
     ),
     needs=IDENTITY_NEEDS,
     optional_needs=IDENTITY_OPTIONAL_NEEDS,
+    resources_from=(USER,),
 )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
-    ctx.note_identity_gaps(META.id)
+def evaluate(ctx: EvaluationContext) -> RuleResult:
     findings = []
     for iu in ctx.identity.integration_users:
         perms = ctx.permissions.of(iu.user)
         api_only = perms.has(API_ONLY_FIELD)
-        evidence = {"api_only_from": perms.sources_of(API_ONLY_FIELD)}
+        evidence: dict[str, object] = {"api_only_from": perms.sources_of(API_ONLY_FIELD)}
         if api_only is True:
             status = Status.PASSED
             detail = f"Integration user {iu.username} is API Only; no action needed."
@@ -54,13 +52,13 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             )
         else:
             status = Status.NOT_AVAILABLE
-            evidence["unresolved"] = list(perms.unresolved)
+            evidence["unresolved"] = perms.doubts
             detail = (
-                f"Could not tell whether integration user {iu.username} is API Only because part "
-                "of its permissions was not readable; check its profile and permission sets."
+                f"Could not tell whether integration user {iu.username} is API Only ("
+                f"{short_reasons(perms.doubts)}); check its profile and permission sets."
             )
         findings.append(user_finding(RULE, ctx, iu, status, detail, evidence))
-    return findings
+    return RuleResult(tuple(findings), ctx.identity.gaps)
 
 
 RULE = Rule(META, evaluate)

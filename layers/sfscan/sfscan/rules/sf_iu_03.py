@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sfscan.domain.findings import Finding, Remediation, Severity, Status
+from sfscan.domain.snapshot import Record
 from sfscan.rules._findings import (
     HELP_LOGIN_IP_RANGES,
-    no_allowed_networks,
-    not_a_boundary,
+    describe_missing,
+    missing_sources,
+    network_problem,
     user_finding,
-    whole_internet_networks,
 )
-from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS
+from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS, USER, IntegrationUser
 from sfscan.rules._netutil import AddressRange
 from sfscan.rules._values import as_text
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.base import Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
+
+LOGIN_IP_RANGE = "sobject:LoginIpRange"
 
 META = RuleMeta(
     id="SF-IU-03",
@@ -38,52 +39,63 @@ META = RuleMeta(
         ),
         url=HELP_LOGIN_IP_RANGES,
     ),
-    needs=(*IDENTITY_NEEDS, "sobject:LoginIpRange"),
+    needs=(*IDENTITY_NEEDS, LOGIN_IP_RANGE),
     optional_needs=IDENTITY_OPTIONAL_NEEDS,
+    resources_from=(USER,),
 )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
-    if not ctx.settings.allowed_networks:
-        return [no_allowed_networks(RULE, ctx)]
-    if everything := whole_internet_networks(ctx):
-        return [not_a_boundary(RULE, ctx, everything)]
-    ctx.note_identity_gaps(META.id)
-    networks = [str(n) for n in ctx.settings.allowed_networks]
+def _judge(ctx: EvaluationContext, iu: IntegrationUser, rows: list[Record]) -> Finding:
+    ranges = [AddressRange.parse(r.get("StartAddress"), r.get("EndAddress")) for r in rows]
+    outside = [r.text for r in ranges if r.inside(ctx.allowed_networks) is False]
+    unreadable = [r.problem for r in ranges if r.problem]
+    profile = ctx.permissions.profile(iu.profile_id) or {}
+    name = as_text(profile.get("Name")) or iu.profile_id
+    evidence = {
+        "profile": name,
+        "login_ip_ranges": [r.text for r in ranges],
+        "outside_ranges": outside,
+        "unreadable_ranges": unreadable,
+        "allowed_networks": [str(n) for n in ctx.settings.allowed_networks],
+    }
+    if outside:
+        status = Status.FAILED
+        detail = (
+            f"Profile '{name}' of integration user {iu.username} allows logins from "
+            f"{', '.join(outside)}, outside allowed_networks: narrow those ranges."
+        )
+    elif unreadable:
+        status = Status.NOT_AVAILABLE
+        detail = (
+            f"Could not read a Login IP Range of profile '{name}' ({'; '.join(unreadable)}); "
+            f"correct the range so {iu.username} can be judged."
+        )
+    else:
+        status = Status.PASSED
+        detail = f"Every Login IP Range of profile '{name}' lies inside allowed_networks."
+    return user_finding(RULE, ctx, iu, status, detail, evidence)
+
+
+def _not_readable(ctx: EvaluationContext, iu: IntegrationUser, missing: dict[str, str]) -> Finding:
+    detail = (
+        f"Could not read the Login IP Ranges of {iu.username}'s profile "
+        f"({describe_missing(missing)}); grant the scanner user View Setup."
+    )
+    return user_finding(RULE, ctx, iu, Status.NOT_AVAILABLE, detail, {"missing": missing})
+
+
+def evaluate(ctx: EvaluationContext) -> RuleResult:
+    if (problem := network_problem(RULE, ctx)) is not None:
+        return problem
+    missing = missing_sources(ctx, LOGIN_IP_RANGE)
     findings = []
     for iu in ctx.identity.integration_users:
-        rows = ctx.ip_ranges_of(iu.profile_id)
-        if not rows:
-            continue  # SF-IU-02 reports a profile without ranges
-        ranges = [AddressRange.parse(r.get("StartAddress"), r.get("EndAddress")) for r in rows]
-        outside = [r.text for r in ranges if r.inside(ctx.allowed_networks) is False]
-        unreadable = [r.problem for r in ranges if r.problem]
-        profile = ctx.permissions.profile(iu.profile_id) or {}
-        name = as_text(profile.get("Name")) or iu.profile_id
-        evidence = {
-            "profile": name,
-            "login_ip_ranges": [r.text for r in ranges],
-            "outside_ranges": outside,
-            "unreadable_ranges": unreadable,
-            "allowed_networks": networks,
-        }
-        if outside:
-            status = Status.FAILED
-            detail = (
-                f"Profile '{name}' of integration user {iu.username} allows logins from "
-                f"{', '.join(outside)}, outside allowed_networks: narrow those ranges."
-            )
-        elif unreadable:
-            status = Status.NOT_AVAILABLE
-            detail = (
-                f"Could not read a Login IP Range of profile '{name}' ({'; '.join(unreadable)}); "
-                f"correct the range so {iu.username} can be judged."
-            )
-        else:
-            status = Status.PASSED
-            detail = f"Every Login IP Range of profile '{name}' lies inside allowed_networks."
-        findings.append(user_finding(RULE, ctx, iu, status, detail, evidence))
-    return findings
+        if missing:
+            findings.append(_not_readable(ctx, iu, missing))
+        elif rows := ctx.ip_ranges_of(iu.profile_id):
+            findings.append(_judge(ctx, iu, rows))
+        # else: SF-IU-02 reports a profile without ranges
+    return RuleResult(tuple(findings), ctx.identity.gaps)
 
 
 RULE = Rule(META, evaluate)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sfscan.domain.findings import Finding, Remediation, Severity, Status
+from sfscan.domain.findings import Remediation, Severity, Status
 from sfscan.rules._findings import HELP_INTEGRATION_USER, user_finding
-from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS
+from sfscan.rules._identity import IDENTITY_NEEDS, IDENTITY_OPTIONAL_NEEDS, USER
 from sfscan.rules._values import as_text, id18, id_key
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.base import Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
 MAX_NAMED_USERS = 5
@@ -19,8 +17,8 @@ META = RuleMeta(
     severity=Severity.MEDIUM,
     resource_type="User",
     description=(
-        "The profile of an integration user must not also be the profile of an active, internal "
-        "user who is not an integration user."
+        "The profile of an integration user must not also be the profile of an active user in "
+        "scope (not a portal, community or guest user) who is not an integration user."
     ),
     risk=(
         "API Only and tight Login IP Ranges cannot be set on a profile that people also need for "
@@ -36,11 +34,11 @@ META = RuleMeta(
     ),
     needs=IDENTITY_NEEDS,
     optional_needs=IDENTITY_OPTIONAL_NEEDS,
+    resources_from=(USER,),
 )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
-    ctx.note_identity_gaps(META.id)
+def evaluate(ctx: EvaluationContext) -> RuleResult:
     integration_ids = set(ctx.identity.by_id())
     people_by_profile: dict[str, list[str]] = {}
     for user in ctx.identity.in_scope:
@@ -72,7 +70,7 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             status = Status.PASSED
             detail = f"Profile '{name}' is used only by integration users."
         findings.append(user_finding(RULE, ctx, iu, status, detail, evidence))
-    return findings
+    return RuleResult(tuple(findings), ctx.identity.gaps)
 
 
 RULE = Rule(META, evaluate)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sfscan.domain.findings import Finding, Remediation, Severity, Status
+from sfscan.domain.findings import Remediation, Severity, Status
 from sfscan.rules._findings import HELP_SESSION_SETTINGS
 from sfscan.rules._values import as_bool, as_text, nested
-from sfscan.rules.base import Rule, RuleMeta
+from sfscan.rules.base import Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
 SECURITY_SETTINGS = "metadata:SecuritySettings"
@@ -30,10 +28,11 @@ META = RuleMeta(
         url=HELP_SESSION_SETTINGS,
     ),
     needs=(SECURITY_SETTINGS,),
+    resources_from=(SECURITY_SETTINGS,),
 )
 
 
-def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
+def evaluate(ctx: EvaluationContext) -> RuleResult:
     records = ctx.snapshot.records(SECURITY_SETTINGS)
     record = next((r for r in records if as_text(r.get("fullName")) == "Security"), None)
     if record is None and records:
@@ -56,16 +55,15 @@ def evaluate(ctx: EvaluationContext) -> Sequence[Finding]:
             f"Could not read 'Enforce login IP ranges on every request' for org {ctx.org_name}"
             f"{f' ({reason})' if reason else ''}; check Session Settings by hand."
         )
-    return [
-        RULE.finding(
-            ctx,
-            resource_id=ctx.org_id,
-            resource_name=ctx.org_name,
-            status=status,
-            detail=detail,
-            evidence={"enforceIpRangesEveryRequest": raw},
-        )
-    ]
+    finding = RULE.finding(
+        ctx,
+        resource_id=ctx.org_id,
+        resource_name=ctx.org_name,
+        status=status,
+        detail=detail,
+        evidence={"enforceIpRangesEveryRequest": raw},
+    )
+    return RuleResult((finding,))
 
 
 RULE = Rule(META, evaluate)

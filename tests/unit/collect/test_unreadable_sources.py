@@ -1,4 +1,4 @@
-"""Review: every source the collector cannot read ends in ``unavailable``, never a crash or
+"""Every source the collector cannot read ends in ``unavailable``, never a crash or
 a silently empty list."""
 
 from __future__ import annotations

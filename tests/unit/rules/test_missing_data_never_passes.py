@@ -1,11 +1,12 @@
-"""Review: missing data never turns into PASSED, for every rule and every source it reads."""
+"""Missing data never turns into PASSED, for every rule and every source it reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from sfscan.domain.findings import Status
+from sfscan.domain.findings import Finding, Status
 from sfscan.domain.settings import load_settings
 from sfscan.domain.snapshot import Snapshot, load_snapshot
 from sfscan.engine import evaluate
@@ -27,12 +28,40 @@ def judged(snapshot: Snapshot, rule_id: str) -> set[tuple[str, str]]:
     return {(f.resource_id, f.status.value) for f in evaluate(snapshot, SETTINGS, rules).findings}
 
 
+def findings_of(snapshot: Snapshot, rule_id: str) -> dict[str, Finding]:
+    rules = [r for r in RULES if r.meta.id == rule_id]
+    return {f.resource_id: f for f in evaluate(snapshot, SETTINGS, rules).findings}
+
+
 @pytest.mark.parametrize(("rule_id", "key"), [(r.meta.id, k) for r in RULES for k in r.meta.needs])
-def test_a_missing_need_gives_one_org_level_not_available_and_no_pass(rule_id, key):
+def test_a_missing_need_never_adds_a_pass_and_names_what_was_missing(rule_id, key):
     rules = [r for r in RULES if r.meta.id == rule_id]
     result = evaluate(without(DEMO, key), SETTINGS, rules)
-    assert [(f.resource_type, f.status) for f in result.findings] == [("Org", Status.NOT_AVAILABLE)]
-    assert rule_id in result.incomplete_rules
+    before = findings_of(DEMO, rule_id)
+    changed = [
+        f
+        for f in result.findings
+        if f.resource_id not in before or before[f.resource_id].status is not f.status
+    ]
+    # Only NOT_AVAILABLE may appear where the verdict depended on the missing source...
+    assert {f.status for f in changed} <= {Status.NOT_AVAILABLE}, changed
+    # ...each naming it, and every PASSED left does not depend on it.
+    for finding in changed:
+        assert key in finding.detail or key in json.dumps(finding.evidence), finding
+    if key in next(r for r in RULES if r.meta.id == rule_id).meta.resources_from:
+        assert [(f.resource_type, f.status) for f in result.findings] == [
+            ("Org", Status.NOT_AVAILABLE)
+        ]
+    if changed or {f.resource_id for f in result.findings} != set(before):
+        assert rule_id in result.incomplete_rules
+
+
+def test_partial_data_still_judges_what_does_not_depend_on_it():
+    # Without LoginHistory SF-IU-01 still judges every user identified by other reasons.
+    before = findings_of(DEMO, "SF-IU-01")
+    after = findings_of(without(DEMO, "sobject:LoginHistory"), "SF-IU-01")
+    kept = [rid for rid, f in before.items() if "behavior" not in f.evidence["reasons"]]
+    assert kept and all(after[rid].status is before[rid].status for rid in kept)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Review: a query answer that ends before its last page is never taken as the whole object."""
+"""A query answer that ends before its last page is never taken as the whole object."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import threading
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
+from sfscan.collect.auth import TokenGrant
 from sfscan.collect.client import OrgClient
 from sfscan.collect.errors import SourceUnavailable
 
@@ -27,6 +29,7 @@ def client_answering(*pages: Any) -> OrgClient:
     client._renew_lock = threading.Lock()
     client._generation = 0
     client.sf = FakeSalesforce(list(pages))
+    client.grant = TokenGrant(SecretStr("token"), "https://acme.my.salesforce.com")
     return client
 
 

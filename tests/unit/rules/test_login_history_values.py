@@ -1,4 +1,4 @@
-"""Review: LoginHistory values as real orgs and exports give them."""
+"""LoginHistory values as real orgs and exports give them."""
 
 from datetime import timedelta
 

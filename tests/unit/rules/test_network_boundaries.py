@@ -1,4 +1,4 @@
-"""Review: allowed_networks that are not a boundary, and Login IP Ranges as stored."""
+"""`allowed_networks` values that are not a boundary, and Login IP Ranges as stored."""
 
 import pytest
 from sfscan.domain.findings import Status

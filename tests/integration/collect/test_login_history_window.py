@@ -1,4 +1,4 @@
-"""Review: the snapshot says which LoginHistory window was read, so a longer judgement window
+"""The snapshot says which LoginHistory window was read, so a longer judgement window
 cannot pass on logins that were never collected."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Review: connected apps and external client apps in the shapes real metadata can take."""
+"""Connected apps and external client apps in the shapes real metadata can take."""
 
 import pytest
 from sfscan.domain.findings import Status

@@ -1,4 +1,4 @@
-"""Review: 15- and 18-character Salesforce ids must join as the same record.
+"""15- and 18-character Salesforce ids must join as the same record.
 
 Salesforce ids are case-sensitive 15-character values; the APIs also give an 18-character form
 whose last three characters encode the case. REST gives 18 characters, but reports, exports and

@@ -1,4 +1,4 @@
-"""Review: assignments, expirations and permission fields as real orgs give them."""
+"""Assignments, expirations and permission fields as real orgs give them."""
 
 from sfscan.domain.findings import Status
 

@@ -1,0 +1,99 @@
+"""Helpers for the reliability tests: the demo org, credentials, and a listener that must stay
+silent (imported by name, so kept unique)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sfscan.collect.collector import collect_snapshot
+from sfscan.collect.credentials import OrgCredentials, parse_credentials
+from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.http import HttpConfig
+from sfscan.domain.snapshot import Snapshot, load_snapshot
+
+from orgsim import OrgSimulator
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO_PATH = ROOT / "orgsim" / "orgs" / "demo.json"
+DEMO_SETTINGS_PATH = ROOT / "orgsim" / "orgs" / "demo.settings.json"
+NO_SLEEP = HttpConfig(sleep=lambda _: None)
+
+
+def demo() -> Snapshot:
+    return load_snapshot(DEMO_PATH)
+
+
+def secret_data(sim: OrgSimulator) -> dict[str, Any]:
+    return {
+        "name": "demo",
+        "login_url": sim.login_url,
+        "auth": {
+            "flow": "jwt",
+            "client_id": sim.client_id,
+            "username": sim.username,
+            "private_key": Path(sim.private_key_file).read_text(),
+        },
+    }
+
+
+def credentials(sim: OrgSimulator) -> OrgCredentials:
+    return parse_credentials(secret_data(sim))
+
+
+def sim_only(sim: OrgSimulator) -> HostPolicy:
+    """Allow the simulator's own host:port and nothing else on 127.0.0.1."""
+    return HostPolicy([sim.login_url.removeprefix("https://")])
+
+
+def collect(sim: OrgSimulator, **kwargs: Any) -> Snapshot:
+    kwargs.setdefault("host_policy", sim_only(sim))
+    kwargs.setdefault("http_config", NO_SLEEP)
+    kwargs.setdefault("now", demo().captured_at)
+    return collect_snapshot(credentials(sim), ca_bundle=sim.ca_bundle, **kwargs)
+
+
+class SilentListener:
+    """A TCP listener on 127.0.0.1 that records every connection it receives (it should get
+    none). Reached as ``https://localhost:<port>``: a host the allow-list does not name."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"https://localhost:{self.port}"
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    self.received.append(conn.recv(65536))
+                except OSError:
+                    self.received.append(b"")
+
+    def __enter__(self) -> SilentListener:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
