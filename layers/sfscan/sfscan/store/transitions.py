@@ -91,7 +91,8 @@ def track(
         reopened_after_suppression = (
             previous is not None
             and was_open
-            and previous.finding.suppressed
+            # suppressed at its last FAILED judgement, even if judged NOT_AVAILABLE since
+            and (previous.finding.suppressed or previous.accepted_risk is not None)
             and not current.suppressed
         )
         transition = (
