@@ -11,9 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from pipeline_fixtures import World, handler_world
 from sfscan.pipeline import runtime
-from sfscan.pipeline import scan as scan_use_case
-from sfscan.publish.errors import SecurityHubPublishError, SnsPublishError
-from sfscan.publish.securityhub import SecurityHubPublisher
+from sfscan.publish.errors import SnsPublishError
 from sfscan.publish.sns import SnsPublisher
 from sfscan.store.dynamodb import FindingsStore, StoreError
 from sfscan.store.items import MAX_ITEM_BYTES
@@ -23,7 +21,6 @@ from tests.unit.store.capacity import item_size
 
 S1 = "20261128T030000Z-aaaa0001"
 S2 = "20261129T030000Z-bbbb0002"
-S3 = "20261130T030000Z-cccc0003"
 
 
 @pytest.fixture
@@ -36,29 +33,18 @@ def _boom(*_a: Any, **_k: Any) -> Any:
     raise RuntimeError("unexpected shape in the response")
 
 
-@pytest.mark.parametrize(
-    ("stage", "target", "name", "says"),
-    [
-        ("collection", "world", "collect", "while reading the secret, collecting or evaluating"),
-        ("evaluation", scan_use_case, "evaluate", "collecting or evaluating: RuntimeError"),
-        ("store", FindingsStore, "write_findings", "while storing the findings"),
-        ("claim", FindingsStore, "claim_org", "while storing the findings"),
-    ],
-)
-def test_any_failure_of_one_org_is_that_orgs_error_and_is_retried(
-    world: World, monkeypatch: pytest.MonkeyPatch, stage: str, target: Any, name: str, says: str
+def test_a_failure_of_one_org_is_its_recorded_error_and_the_message_is_retried(
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Each stage (secret, collection, evaluation, claim, write) on the fake store:
+    # test_pipeline_scan.py::test_an_unexpected_failure_at_any_stage_is_the_orgs_error.
     with monkeypatch.context() as m:
-        if target == "world":
-            world.during_collect[S1] = lambda: _boom()
-        else:
-            m.setattr(target, name, _boom)
+        m.setattr(FindingsStore, "write_findings", _boom)
         with pytest.raises(BatchProcessingError):  # the message is retried, then dead-lettered
             world.scan(S1)
     [latest] = world.store.latest_scans()
     assert latest.org_name == "demo" and not latest.ok and latest.error_kind == "internal"
-    assert says in latest.error and "unexpected shape" in latest.error
-    assert "s3cr3t" not in latest.error
+    assert "while storing the findings: RuntimeError: unexpected shape" in latest.error
     assert world.store.get_summary("demo", S1) is None  # not recorded: the retry runs it
 
     world.scan(S1)  # the retry succeeds and replaces the error
@@ -105,33 +91,6 @@ def test_notifications_that_failed_every_retry_go_out_with_the_next_publish(
     assert first is not None and first.notified_at is not None  # never sent twice
     # The failure queue's record redriven later: already done, nothing sent again.
     assert _publish_event(world, records) == {"batchItemFailures": []}
-    assert world.mails() == []
-
-
-def test_security_hub_state_is_reconciled_by_the_next_publish(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def hub_down(*_a: Any, **_k: Any) -> Any:
-        raise SecurityHubPublishError("Security Hub could not be reached")
-
-    world.scan(S1)
-    world.publish()
-    [finding] = world.hub()
-    assert finding["RecordState"] == "ACTIVE"
-    world.relax[S2] = "ENFORCE"  # fixed
-    world.scan(S2)
-    with monkeypatch.context() as m:
-        m.setattr(SecurityHubPublisher, "import_findings", hub_down)
-        assert world.publish()["batchItemFailures"]
-    [finding] = world.hub()
-    assert finding["RecordState"] == "ACTIVE"  # the resolution did not reach Security Hub
-    assert len(world.mails()) == 2  # opened, then resolved: the e-mail went out
-
-    world.relax[S3] = "ENFORCE"
-    world.scan(S3)  # unchanged
-    world.publish()
-    [finding] = world.hub()
-    assert finding["RecordState"] == "ARCHIVED" and finding["Compliance"]["Status"] == "PASSED"
     assert world.mails() == []
 
 

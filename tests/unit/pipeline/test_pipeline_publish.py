@@ -21,6 +21,7 @@ from sfscan.pipeline.publish import (
     summary_from_stream_record,
 )
 from sfscan.pipeline.scan import ScanDeps, scan_org
+from sfscan.publish.errors import SecurityHubPublishError, SnsPublishError
 from sfscan.publish.notify import Notification
 from sfscan.store.dynamodb import to_ddb
 from sfscan.store.items import ScanSummary, summary_to_item, tracked_to_item
@@ -186,3 +187,39 @@ def test_location_from_function_arn() -> None:
         "us-gov-west-1",
         "123456789012",
     )
+
+
+def test_security_hub_state_is_reconciled_by_the_next_publish(env: World) -> None:
+    store = env.store
+    clock = Clock()
+    publish_scan(scan(store, "s1", "BYPASS", clock), publish_deps(env, clock))
+    [finding] = env.hub.findings.values()
+    assert finding["RecordState"] == "ACTIVE"
+    fixed = scan(store, "s2", "ENFORCE", clock)
+    env.hub.down = True
+    with pytest.raises(SecurityHubPublishError):  # every retry fails: the failure queue
+        publish_scan(fixed, publish_deps(env, clock))
+    env.hub.down = False
+    assert [m.subject for m in env.inbox()][-1].endswith("1 resolved")  # the e-mail went out
+    assert next(iter(env.hub.findings.values()))["RecordState"] == "ACTIVE"
+
+    report = publish_scan(scan(store, "s3", "ENFORCE", clock), publish_deps(env, clock))
+    assert report.recovered == 1 and report.messages == 0
+    [finding] = env.hub.findings.values()
+    assert finding["RecordState"] == "ARCHIVED" and finding["Compliance"]["Status"] == "PASSED"
+    assert env.inbox() == []
+
+
+def test_notifications_of_several_failed_publishes_go_out_in_one_message(env: World) -> None:
+    store = env.store
+    clock = Clock()
+    env.notifier.failures = 1
+    with pytest.raises(SnsPublishError):
+        publish_scan(scan(store, "s1", "BYPASS", clock), publish_deps(env, clock))
+    report = publish_scan(scan(store, "s2", "BYPASS", clock), publish_deps(env, clock))
+    assert (report.messages, report.opened, report.recovered) == (1, 1, 1)
+    [mail] = env.inbox()
+    assert "1 new violation" in mail.subject
+    for scan_id in ("s1", "s2"):
+        summary = store.get_summary("acme", scan_id)
+        assert summary is not None and summary.notified_at and summary.published_at

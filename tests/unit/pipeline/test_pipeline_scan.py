@@ -167,3 +167,52 @@ def test_the_org_is_collected_with_the_settings_it_is_judged_by(
 
     scan_org(request("s1"), ScanDeps(base.store, base.read_secret, collect, base.clock), cfg)
     assert seen and seen[0].settings is not None and seen[0].settings.lookback_days == 90
+
+
+def _boom(*_a: Any, **_k: Any) -> Any:
+    raise RuntimeError("unexpected shape in the response")
+
+
+@pytest.mark.parametrize(
+    ("stage", "says"),
+    [
+        ("secret", "while reading the secret, collecting or evaluating: RuntimeError"),
+        ("collection", "while reading the secret, collecting or evaluating: RuntimeError"),
+        ("evaluation", "while reading the secret, collecting or evaluating: RuntimeError"),
+        ("claim_org", "while storing the findings: RuntimeError"),
+        ("load_findings", "while storing the findings: RuntimeError"),
+        ("write_findings", "while storing the findings: RuntimeError"),
+    ],
+)
+def test_an_unexpected_failure_at_any_stage_is_the_orgs_error(
+    store: InMemoryFindingsStore, monkeypatch: pytest.MonkeyPatch, stage: str, says: str
+) -> None:
+    base = deps(store, make_snapshot())
+    broken = base
+    if stage == "secret":
+        broken = ScanDeps(store, _boom, base.collect, base.clock)
+    elif stage == "collection":
+        broken = ScanDeps(store, base.read_secret, _boom, base.clock)
+    elif stage == "evaluation":
+        monkeypatch.setattr("sfscan.pipeline.scan.evaluate", _boom)
+    else:
+        monkeypatch.setattr(store, stage, _boom)
+    with pytest.raises(RuntimeError):  # raised: the message is retried, then dead-lettered
+        scan_org(request("s1"), broken, CONFIG)
+    [latest] = store.latest_scans()
+    assert (latest.ok, latest.error_kind, latest.scan_id) == (False, "internal", "s1")
+    assert says in latest.error and "unexpected shape" in latest.error
+    assert "s3cr3t" not in latest.error
+    assert store.get_summary("acme", "s1") is None  # the retry runs the scan again
+    monkeypatch.undo()
+    retried = scan_org(request("s1"), deps(store, make_snapshot()), CONFIG).summary
+    assert retried.ok and store.latest_scans()[0].ok
+
+
+def test_an_org_error_is_still_raised_when_the_table_cannot_record_it(
+    store: InMemoryFindingsStore,
+) -> None:
+    store.fail["record_failure"] = RuntimeError("table unreachable")
+    store.fail["write_findings"] = RuntimeError("table unreachable")
+    with pytest.raises(RuntimeError, match="table unreachable"):
+        scan_org(request("s1"), deps(store, make_snapshot()), CONFIG)

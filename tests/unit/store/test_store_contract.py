@@ -143,8 +143,8 @@ def test_a_newer_claim_supersedes_an_older_scan(store: FindingsStorePort) -> Non
 
 
 def test_writes_go_in_transactions_of_at_most_100_actions(store: FindingsStorePort) -> None:
-    written = scan(store, "s1", [make_finding(f"005{i:03d}") for i in range(250)])
-    assert len(written) == 250 and len(store.load_findings("acme")) == 250
+    written = scan(store, "s1", [make_finding(f"005{i:03d}") for i in range(120)])
+    assert len(written) == 120 and len(store.load_findings("acme")) == 120
 
 
 def test_summary_is_recorded_once_per_scan_and_org(store: FindingsStorePort) -> None:

@@ -77,6 +77,11 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
         help="client credentials: consumer secret; prefer the environment variable, flags show "
         "up in the process list [SFSCAN_CLIENT_SECRET]",
     )
+    _add_connection_arguments(group)
+
+
+def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
+    """How the scanner reaches the org: TLS trust, allowed hosts, API version."""
     group.add_argument(
         "--ca-bundle",
         metavar="FILE",

@@ -64,6 +64,17 @@ def register(sub: Any) -> None:
     )
     org_sub = p.add_subparsers(dest="org_command", metavar="ACTION", required=True)
 
+    _register_add(org_sub)
+    org_settings.register(org_sub, _common)
+    _register_remove(org_sub)
+
+    lst = org_sub.add_parser("list", help="registered orgs, their last readiness test and scan")
+    _common(lst)
+    lst.add_argument("--format", choices=("table", "json"), default="table")
+    lst.set_defaults(handler=run_list)
+
+
+def _register_add(org_sub: Any) -> None:
     add = org_sub.add_parser("add", help="validate credentials and store them as the org's secret")
     add.add_argument("--name", required=True, help="the org's name in sfscan, e.g. acme-prod")
     add.add_argument(
@@ -86,8 +97,8 @@ def register(sub: Any) -> None:
     creds.add_argument("--api-version", metavar="N.0", help="Salesforce API version (62.0)")
     add.set_defaults(handler=run_add)
 
-    org_settings.register(org_sub, _common)
 
+def _register_remove(org_sub: Any) -> None:
     remove = org_sub.add_parser(
         "remove", help="stop scanning an org (deletes its secret; findings and settings stay)"
     )
@@ -101,11 +112,6 @@ def register(sub: Any) -> None:
     )
     _common(remove, table=False)
     remove.set_defaults(handler=run_remove)
-
-    lst = org_sub.add_parser("list", help="registered orgs, their last readiness test and scan")
-    _common(lst)
-    lst.add_argument("--format", choices=("table", "json"), default="table")
-    lst.set_defaults(handler=run_list)
 
 
 def table_name(args: argparse.Namespace, *, needed_for: str | None = None) -> str | None:

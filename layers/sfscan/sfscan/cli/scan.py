@@ -121,6 +121,13 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write the report to FILE (atomically) instead of stdout",
     )
+    _add_asff_arguments(p)
+    rules.add_selection_arguments(p)
+    live.add_live_arguments(p)
+    p.set_defaults(handler=run)
+
+
+def _add_asff_arguments(p: argparse.ArgumentParser) -> None:
     asff = p.add_argument_group("ASFF (--format asff)")
     asff.add_argument(
         "--aws-account-id", metavar="ID", help="12-digit AWS account id [STS caller identity]"
@@ -137,9 +144,6 @@ def register(sub: Any) -> None:
         help="AWS partition (default: the caller's, else aws)",
     )
     asff.add_argument("--profile", metavar="NAME", help="AWS named profile [AWS_PROFILE]")
-    rules.add_selection_arguments(p)
-    live.add_live_arguments(p)
-    p.set_defaults(handler=run)
 
 
 def parse_fail_on(value: str) -> Severity | None:

@@ -310,7 +310,6 @@ def build_asff_finding(
     severity = {"Label": label, "Original": finding.severity.value}
     title = finding_title(finding, org_name)
     description = truncate(_non_blank(finding.detail, title), MAX_DESCRIPTION)
-    resource_id = readable_resource_id(finding)
     asff: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(finding),
@@ -340,28 +339,35 @@ def build_asff_finding(
         "Resources": [
             {
                 "Type": "Other",
-                "Id": resource_id,
+                "Id": readable_resource_id(finding),
                 "Partition": partition,
                 "Region": region,
                 "Details": {"Other": _details_other(finding, org_name)},
             }
         ],
     }
+    asff.update(_optional_fields(tracked, updated, instance_url))
+    return asff
+
+
+def _optional_fields(
+    tracked: TrackedFinding, updated: str, instance_url: str | None
+) -> dict[str, Any]:
+    """Remediation, the suppression's Note and the Setup page, each when there is one."""
+    finding = tracked.finding
+    out: dict[str, Any] = {}
     remediation = _remediation(finding)
     if remediation is not None:
-        asff["Remediation"] = remediation
+        out["Remediation"] = remediation
     if finding.suppressed:
         # Security Hub takes a Note on creation only (like Workflow); later suppression changes
         # go through BatchUpdateFindings (workflow.py) with the same text.
-        asff["Note"] = {
-            "Text": suppression_note(tracked),
-            "UpdatedBy": NOTE_AUTHOR,
-            "UpdatedAt": updated,
-        }
+        note = suppression_note(tracked)
+        out["Note"] = {"Text": note, "UpdatedBy": NOTE_AUTHOR, "UpdatedAt": updated}
     url = source_url(finding, instance_url)
     if url is not None:
-        asff["SourceUrl"] = url
-    return asff
+        out["SourceUrl"] = url
+    return out
 
 
 def findings_to_asff(

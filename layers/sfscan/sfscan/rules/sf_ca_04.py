@@ -122,8 +122,9 @@ def _installed_names(ctx: EvaluationContext) -> set[str]:
 def _unreadable_lists(ctx: EvaluationContext) -> dict[str, str]:
     """App lists that could not be read: without them an app cannot be called uninstalled."""
     missing = ctx.snapshot.missing((CONNECTED_APPLICATION, CONNECTED_APP))
-    eca = ctx.snapshot.missing((ECA_APPS, ECA_POLICIES))
-    if len(eca) == 2:  # either list names the org's external client apps
+    eca_lists = (ECA_APPS, ECA_POLICIES)
+    eca = ctx.snapshot.missing(eca_lists)
+    if len(eca) == len(eca_lists):  # either list names the org's external client apps
         missing.update(eca)
     return dict(sorted(missing.items()))
 

@@ -84,28 +84,8 @@ def track(
     ``risk`` is the suppression entry covering ``current`` when it is suppressed (its reason and
     expiry go to Security Hub); a suppressed finding without one is still tracked as suppressed.
     """
-    was_open = previous is not None and previous.open
-    status = current.status
+    transition, is_open = _transition(previous, current)
     accepted_risk, suppression_changed = _suppression(previous, current, risk)
-    if status is Status.FAILED:
-        reopened_after_suppression = (
-            previous is not None
-            and was_open
-            # suppressed at its last FAILED judgement, even if judged NOT_AVAILABLE since
-            and (previous.finding.suppressed or previous.accepted_risk is not None)
-            and not current.suppressed
-        )
-        transition = (
-            Transition.OPENED
-            if not was_open or reopened_after_suppression
-            else Transition.UNCHANGED
-        )
-        is_open = True
-    elif status is Status.PASSED and was_open:
-        transition, is_open = Transition.RESOLVED, False
-    else:  # NOT_AVAILABLE, WARNING, PASSED while not open: nothing opens or resolves
-        transition, is_open = Transition.UNCHANGED, was_open
-
     if previous is None:
         return TrackedFinding(
             finding=current,
@@ -117,14 +97,11 @@ def track(
             scan_id=scan_id,
             accepted_risk=accepted_risk,
         )
-    status_changed = previous.finding.status is not status
-    resolved_at: datetime | None
-    if transition is Transition.RESOLVED:
-        resolved_at = scanned_at
-    elif transition is Transition.OPENED:
-        resolved_at = None
-    else:
-        resolved_at = previous.resolved_at
+    status_changed = previous.finding.status is not current.status
+    resolved_at: datetime | None = {
+        Transition.RESOLVED: scanned_at,
+        Transition.OPENED: None,
+    }.get(transition, previous.resolved_at)
     return TrackedFinding(
         finding=current,
         open=is_open,
@@ -137,6 +114,23 @@ def track(
         accepted_risk=accepted_risk,
         suppression_changed=suppression_changed,
     )
+
+
+def _transition(previous: TrackedFinding | None, current: Finding) -> tuple[Transition, bool]:
+    """(what this judgement does to the key, whether a violation is open afterwards)."""
+    was_open = previous is not None and previous.open
+    if current.status is Status.FAILED:
+        # An open violation whose suppression ended is notified once as if new (suppressed at
+        # its last FAILED judgement, even if judged NOT_AVAILABLE since).
+        unsuppressed = previous is not None and (
+            previous.finding.suppressed or previous.accepted_risk is not None
+        )
+        reopened = was_open and unsuppressed and not current.suppressed
+        return (Transition.OPENED if not was_open or reopened else Transition.UNCHANGED), True
+    if current.status is Status.PASSED and was_open:
+        return Transition.RESOLVED, False
+    # NOT_AVAILABLE, WARNING, PASSED while not open: nothing opens or resolves
+    return Transition.UNCHANGED, was_open
 
 
 def _suppression(
