@@ -96,6 +96,21 @@ def test_a_field_the_org_lacks_is_a_named_gap(
     assert "LoginIpRange.StartAddress" in report["sources"]["sobject:LoginIpRange"]["reason"]
 
 
+@pytest.mark.parametrize(("faults", "missing"), [
+    (Faults(insufficient_access=frozenset({"LoginHistory"})), {"sobject:LoginHistory"}),
+    (Faults(invalid_type=frozenset({"PermissionSetGroup"})), {"sobject:PermissionSetGroup"}),
+    (Faults(invalid_type=frozenset({"ExternalClientApplication"})),
+     {"metadata:ExternalClientApplication"}),
+])  # fmt: skip
+def test_doctor_names_exactly_the_object_or_type_the_org_refuses(
+    sim: OrgSimulator, capsys: pytest.CaptureFixture[str], faults: Faults, missing: set[str]
+) -> None:
+    sim.set_faults(faults)
+    code, report = doctor_json(sim, capsys)
+    assert code == 1
+    assert not_readable(report) == missing
+
+
 def test_a_missing_optional_field_is_reported_but_everything_stays_readable(
     sim: OrgSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
