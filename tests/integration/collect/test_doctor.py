@@ -63,7 +63,9 @@ def test_doctor_reports_everything_readable(
     ({"ManageUsers": False, "MonitorLoginHistory": False}, {"sobject:LoginHistory"},
      "Manage Users or Monitor Login History"),
     ({"CustomizeApplication": False}, {"sobject:OauthToken"}, "Customize Application"),
-    ({"ViewSetup": False}, SETUP_SOURCES, "View Setup and Configuration"),
+    ({"ViewSetup": False}, SETUP_SOURCES - {"sobject:PermissionSetAssignment"},
+     "View Setup and Configuration"),
+    ({"ViewSetup": False, "ManageUsers": False}, SETUP_SOURCES, "View Setup and Configuration"),
     ({"ModifyMetadata": False, "ModifyAllData": False}, METADATA_SOURCES, "Modify Metadata"),
 ])  # fmt: skip
 def test_doctor_names_exactly_what_a_missing_permission_hides(
