@@ -20,16 +20,13 @@ S1 = "20261128T030000Z-aaaa0001"
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with handler_world(monkeypatch) as w:
-        real_client = publish_cli._client
 
-        def client(service: str) -> Any:
-            if service == "dynamodbstreams":  # moto in process needs the endpoint spelled out
-                return w.session.client(
-                    service, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
-                )
-            return real_client(service)
+        def streams(_session: Any) -> Any:  # moto in process needs the endpoint spelled out
+            return w.session.client(
+                "dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+            )
 
-        monkeypatch.setattr(publish_cli, "_client", client)
+        monkeypatch.setattr(publish_cli, "streams_client", streams)
         yield w
 
 

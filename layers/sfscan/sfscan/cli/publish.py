@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from sfscan.cli import aws
 from sfscan.cli.exit_codes import OK
 from sfscan.domain.errors import InputError
 from sfscan.pipeline.publish import (
@@ -37,7 +38,7 @@ examples:
   sfscan publish --failure-queue https://sqs.eu-west-1.amazonaws.com/1234/sfscan-PublishFailure...
 
 --table, --topic-arn and --no-security-hub default to SFSCAN_TABLE, SFSCAN_TOPIC_ARN and
-SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region come from the usual AWS environment.
+SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region: the standard chain, or --profile/--region.
 """
 HUB_ENV = "SFSCAN_ENABLE_SECURITY_HUB"
 LATEST = "\U0010ffff"  # sorts after every scan id: "the newest scan"
@@ -62,41 +63,34 @@ def register(sub: Any) -> None:
         default=os.environ.get(HUB_ENV, "true").strip().lower() == "false",
         help="do not import into Security Hub (the stack's EnableSecurityHub=false)",
     )
+    aws.add_aws_arguments(p)
     p.set_defaults(handler=run)
 
 
-def _client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    try:
-        return boto3.session.Session().client(  # type: ignore[call-overload]
-            service, config=Config(retries={"mode": "standard", "max_attempts": 5})
-        )
-    except NoRegionError:
-        raise InputError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)") from None
-
-
-def _deps(args: argparse.Namespace) -> PublishDeps:
+def _deps(args: argparse.Namespace, session: aws.Aws) -> PublishDeps:
     from sfscan.publish.securityhub import SecurityHubPublisher
     from sfscan.publish.sns import SnsPublisher
     from sfscan.store.dynamodb import FindingsStore
 
     if not args.table or not args.topic_arn:
         raise InputError("give --table and --topic-arn (or set SFSCAN_TABLE, SFSCAN_TOPIC_ARN)")
-    identity = _client("sts").get_caller_identity()
-    arn = str(identity["Arn"]).split(":")
-    sns = _client("sns")
+    caller = session.caller()
     location = AwsLocation(
-        account_id=str(identity["Account"]), region=str(sns.meta.region_name), partition=arn[1]
+        account_id=caller["Account"], region=session.region, partition=caller["Arn"].split(":")[1]
     )
+    hub = None if args.no_security_hub else SecurityHubPublisher(session.client("securityhub"))
     return PublishDeps(
-        store=FindingsStore(_client("dynamodb"), args.table),
-        notifier=SnsPublisher(sns, args.topic_arn),
-        security_hub=None if args.no_security_hub else SecurityHubPublisher(_client("securityhub")),
+        store=FindingsStore(session.client("dynamodb"), args.table),
+        notifier=SnsPublisher(session.client("sns"), args.topic_arn),
+        security_hub=hub,
         location=location,
         clock=lambda: datetime.now(UTC),
     )
+
+
+def streams_client(session: aws.Aws) -> Any:
+    """The table stream's reader (a function, so a test can point it at its endpoint)."""
+    return session.client("dynamodbstreams")
 
 
 def _say(report: PublishReport) -> None:
@@ -112,13 +106,14 @@ def _say(report: PublishReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    session = aws.from_args(args)
     try:
-        deps = _deps(args)
+        deps = _deps(args, session)
         if args.failure_queue:
-            return _redrive(args.failure_queue, deps)
+            return _redrive(args.failure_queue, deps, session)
         return _publish_org(args.org, args.scan_id, deps)
     except (ClientError, BotoCoreError) as exc:
-        raise InputError(f"AWS refused the request: {exc}") from None
+        raise aws.aws_error("publishing failed", exc) from None
 
 
 def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
@@ -136,10 +131,10 @@ def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
     return OK
 
 
-def _redrive(queue_url: str, deps: PublishDeps) -> int:
+def _redrive(queue_url: str, deps: PublishDeps, session: aws.Aws) -> int:
     """Publish the scans each failure message points at, then delete the message."""
-    sqs = _client("sqs")
-    streams = _client("dynamodbstreams")
+    sqs = session.client("sqs")
+    streams = streams_client(session)
     handled = 0
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
