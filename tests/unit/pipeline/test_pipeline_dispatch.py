@@ -110,7 +110,7 @@ def test_by_hand_run_scans_only_the_named_orgs(aws: Any) -> None:
 
 
 def test_scan_request_round_trip_and_bad_body() -> None:
-    req = ScanRequest("s1", "acme", "sfscan/orgs/acme", NOW)
+    req = ScanRequest("20261128T030000Z-a1", "acme", "sfscan/orgs/acme", NOW)
     assert ScanRequest.from_json(req.to_json()) == req
     assert "secret" not in json.loads(req.to_json())["secret_name"].replace("sfscan", "")
     with pytest.raises(InputError):
@@ -130,3 +130,9 @@ def test_a_scan_id_that_does_not_sort_by_time_is_refused(scan_id: str) -> None:
             queue=None,  # type: ignore[arg-type]
             now=datetime(2026, 11, 28, tzinfo=UTC),
         )
+
+
+def test_a_scan_message_whose_id_does_not_sort_by_time_is_refused() -> None:
+    body = ScanRequest("manual", "acme", "sfscan/orgs/acme", NOW).to_json()
+    with pytest.raises(InputError, match="does not sort by time"):
+        ScanRequest.from_json(body)

@@ -53,6 +53,8 @@ class ScanRequest:
     def from_json(cls, body: str) -> ScanRequest:
         try:
             data = json.loads(body)
+            if not SCAN_ID.fullmatch(str(data["scan_id"])):
+                raise ValueError(f"scan_id {data['scan_id']!r} does not sort by time")
             return cls(
                 scan_id=str(data["scan_id"]),
                 org_name=str(data["org_name"]),
