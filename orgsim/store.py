@@ -71,6 +71,8 @@ class OrgStore:
         self._metadata: dict[str, list[Record]] = data["metadata"]
         self.unavailable: dict[str, str] = data["unavailable"]
         self._added = 0
+        # Built once per object and kept until an admin change: a query never copies the rows.
+        self._object_data: dict[tuple[str, str], ObjectData] = {}
 
     # -- objects (SOQL) --------------------------------------------------------------------
 
@@ -109,6 +111,13 @@ class OrgStore:
             return tuple(names)
 
     def object_data(self, section: str, name: str) -> ObjectData:
+        with self._lock:
+            found = self._object_data.get((section, name))
+            if found is None:
+                found = self._object_data[(section, name)] = self._build_object_data(section, name)
+            return found
+
+    def _build_object_data(self, section: str, name: str) -> ObjectData:
         prefix = ID_PREFIXES.get(name, "000")
         with self._lock:
             rows: list[tuple[Record, int]] = []
@@ -236,6 +245,7 @@ class OrgStore:
                 raise AdminError(
                     f"no PermissionSet or PermissionSetGroup with Id {permission_set_id!r}"
                 )
+            self._object_data.clear()
             new_id = self._new_id("0Pa")
             sob.setdefault("PermissionSetAssignment", []).append(
                 {
@@ -262,6 +272,7 @@ class OrgStore:
             sob = self._sections["sobject"]
             if not any(p.get("Id") == profile_id for p in sob.get("Profile", [])):
                 raise AdminError(f"no Profile with Id {profile_id!r}")
+            self._object_data.clear()
             new_id = self._new_id("0Ls")
             sob.setdefault("LoginIpRange", []).append(
                 {

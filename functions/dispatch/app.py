@@ -12,7 +12,7 @@ from sfscan.pipeline.dispatch import dispatch_scan_run
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore",))  # patch only what it calls: no import of the rest
 CONFIG = DispatchConfig.from_env()  # validated once per cold start
 
 

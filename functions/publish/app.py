@@ -19,7 +19,7 @@ from sfscan.pipeline.publish import publish_scan, summary_from_stream_record
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore",))  # patch only what it calls: no import of the rest
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 CONFIG = PublishConfig.from_env()  # validated once per cold start
 

@@ -21,7 +21,7 @@ from sfscan.pipeline.scan import scan_org
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and Salesforce calls only
 processor = BatchProcessor(event_type=EventType.SQS)
 CONFIG = ScanConfig.from_env()  # validated once per cold start
 

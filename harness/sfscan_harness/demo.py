@@ -216,4 +216,4 @@ def run_demo(out: Print = print) -> None:
     finally:
         server.stop()
     out("")
-    out("Done. Deploy it for real with 'sam build && sam deploy --guided' (docs/deploy.md).")
+    out("Done. Deploy it for real with 'make deploy' (docs/deploy.md).")

@@ -85,7 +85,7 @@ def test_an_offline_scan_gives_the_same_findings_as_the_checkout(installed: Path
     got = json.loads(sfscan(installed, "scan", *args).stdout)
     here = run(sys.executable, "-m", "sfscan.cli.main", "scan", *args)
     assert got["summary"] == json.loads(here.stdout)["summary"]
-    for command in ("collect", "scan", "org"):
+    for command in ("collect", "scan", "org", "doctor", "rules"):
         assert sfscan(installed, command, "--help").returncode == 0
 
 

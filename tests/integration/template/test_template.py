@@ -483,3 +483,38 @@ def test_cfn_lint_finds_no_errors() -> None:
     # rc bit 2 = errors (4 = warnings, 8 = informational).
     assert proc.returncode & 2 == 0, proc.stdout + proc.stderr
     assert proc.returncode == 0, proc.stdout
+
+
+def test_samconfig_example_deploys_without_prompts_with_real_parameters() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml.example").read_text())["default"]
+    deploy = config["deploy"]["parameters"]
+    assert deploy["confirm_changeset"] is False and deploy["fail_on_empty_changeset"] is False
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["resolve_s3"] is True
+    assert config["global"]["parameters"]["stack_name"] and config["global"]["parameters"]["region"]
+    assert config["delete"]["parameters"]["no_prompts"] is True
+    params = source()["Parameters"]
+    for override in deploy["parameter_overrides"]:
+        name, _, value = override.partition("=")
+        assert name in params, name
+        allowed = params[name].get("AllowedValues")
+        assert allowed is None or value in allowed, override
+        pattern = params[name].get("AllowedPattern")
+        assert pattern is None or re.fullmatch(pattern, value), override
+
+
+def test_make_deploy_and_destroy_use_the_config_without_prompts() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    for target, expected in (
+        (
+            "deploy",
+            ["sam deploy", "--config-file samconfig.toml.example", "--no-confirm-changeset"],
+        ),
+        ("destroy", ["sam delete", "--config-file samconfig.toml.example", "--no-prompts"]),
+    ):
+        proc = subprocess.run(
+            ["make", "-n", target, "SAM_CONFIG=samconfig.toml.example"],
+            cwd=ROOT, capture_output=True, text=True, check=True, env=env, timeout=60,
+        )  # fmt: skip
+        flat = " ".join(proc.stdout.replace("\\\n", " ").split())
+        for part in expected:
+            assert part in flat, (target, flat)

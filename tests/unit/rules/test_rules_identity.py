@@ -229,9 +229,22 @@ def test_api_only_through_assignment_pointing_at_the_group_aggregate_set():
     user = org.person("svc@acme.com")
     group = make_permission_set_group("Integration_Group")
     aggregate = make_permission_set("Agg", api_only=True, group=group)
-    org.add("PermissionSet", aggregate)  # PermissionSetGroup not collected: still resolved
+    org.add("PermissionSet", aggregate)
     org.add("PermissionSetAssignment", make_assignment(user, aggregate))
+    # The group's record is needed: its Status says whether the aggregate is up to date.
+    assert api_only_of(org, user) is None
+    org.add("PermissionSetGroup", group)
     assert api_only_of(org, user) is True
+
+
+def test_a_group_grant_stays_a_group_grant_when_its_aggregate_set_lost_the_group_id():
+    org = OrgBuilder()
+    user = org.person("svc@acme.com")
+    group = make_permission_set_group("Integration_Group", Status="Outdated")
+    aggregate = make_permission_set("Agg", api_only=True, group=group, PermissionSetGroupId=None)
+    org.add("PermissionSetGroup", group).add("PermissionSet", aggregate)
+    org.add("PermissionSetAssignment", make_assignment(user, aggregate, group=group))
+    assert api_only_of(org, user) is None  # the assignment names an Outdated group
 
 
 def test_api_only_through_profile_owned_permission_set():

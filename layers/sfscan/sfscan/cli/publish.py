@@ -38,7 +38,8 @@ examples:
   sfscan publish --failure-queue https://sqs.eu-west-1.amazonaws.com/1234/sfscan-PublishFailure...
 
 --table, --topic-arn and --no-security-hub default to SFSCAN_TABLE, SFSCAN_TOPIC_ARN and
-SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region: the standard chain, or --profile/--region.
+SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region: the standard chain (AWS_PROFILE,
+AWS_REGION, ...) or --profile / --region.
 """
 HUB_ENV = "SFSCAN_ENABLE_SECURITY_HUB"
 LATEST = "\U0010ffff"  # sorts after every scan id: "the newest scan"
@@ -74,23 +75,19 @@ def _deps(args: argparse.Namespace, session: aws.Aws) -> PublishDeps:
 
     if not args.table or not args.topic_arn:
         raise InputError("give --table and --topic-arn (or set SFSCAN_TABLE, SFSCAN_TOPIC_ARN)")
-    caller = session.caller()
-    location = AwsLocation(
-        account_id=caller["Account"], region=session.region, partition=caller["Arn"].split(":")[1]
-    )
-    hub = None if args.no_security_hub else SecurityHubPublisher(session.client("securityhub"))
+    identity = session.caller()
+    arn = identity["Arn"].split(":")
+    sns = session.client("sns")
+    location = AwsLocation(account_id=identity["Account"], region=session.region, partition=arn[1])
     return PublishDeps(
         store=FindingsStore(session.client("dynamodb"), args.table),
-        notifier=SnsPublisher(session.client("sns"), args.topic_arn),
-        security_hub=hub,
+        notifier=SnsPublisher(sns, args.topic_arn),
+        security_hub=None
+        if args.no_security_hub
+        else SecurityHubPublisher(session.client("securityhub")),
         location=location,
         clock=lambda: datetime.now(UTC),
     )
-
-
-def streams_client(session: aws.Aws) -> Any:
-    """The table stream's reader (a function, so a test can point it at its endpoint)."""
-    return session.client("dynamodbstreams")
 
 
 def _say(report: PublishReport) -> None:
@@ -106,14 +103,18 @@ def _say(report: PublishReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    session = aws.from_args(args)
+    from sfscan.store.dynamodb import StoreError
+
     try:
+        session = aws.from_args(args)  # AWS_REGION / --region / --profile, the functions' retries
         deps = _deps(args, session)
         if args.failure_queue:
             return _redrive(args.failure_queue, deps, session)
         return _publish_org(args.org, args.scan_id, deps)
     except (ClientError, BotoCoreError) as exc:
-        raise aws.aws_error("publishing failed", exc) from None
+        raise InputError(f"AWS refused the request: {exc}") from None
+    except StoreError as exc:  # e.g. no such table in this region: name it, no traceback
+        raise InputError(f"{exc} (check --table / SFSCAN_TABLE and the region)") from None
 
 
 def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
@@ -134,7 +135,7 @@ def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
 def _redrive(queue_url: str, deps: PublishDeps, session: aws.Aws) -> int:
     """Publish the scans each failure message points at, then delete the message."""
     sqs = session.client("sqs")
-    streams = streams_client(session)
+    streams = session.client("dynamodbstreams")
     handled = 0
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0

@@ -79,6 +79,9 @@ class _Scan:
         self.progress = progress
         self.readiness = readiness
         self.found = _Collected()
+        # LoginHistory cuts its users into Id ranges once the User task has read them.
+        self.users_started = threading.Event()
+        self.users_read = threading.Event()
 
     def gate(self, key: str) -> Readable:
         """Raise SourceUnavailable for a source the readiness check found unreadable (a
@@ -130,12 +133,30 @@ class _Scan:
                     described = None  # select them all; INVALID_FIELD then marks the object
             extra = permission_fields(self.settings.excessive_permissions, described)
         query = sobject_query(name, extra, self.fields(key))
-        self.put("sobjects", name, self.client.query(query))
+        if name != "User":
+            self.put("sobjects", name, self.client.query(query))
+            return
+        self.users_started.set()
+        try:
+            self.put("sobjects", name, self.client.query(query))
+        finally:
+            self.users_read.set()
+
+    def user_ids(self) -> list[str] | None:
+        """The User Ids once read (waits if the User task is running), else None."""
+        if not self.users_started.is_set():
+            return None  # not started (one worker, queued behind us): never wait for it
+        self.users_read.wait()
+        with self.found.lock:
+            users = self.found.sobjects.get("User")
+        return None if users is None else [str(u.get("Id")) for u in users if u.get("Id")]
 
     def login_history(self) -> None:
         decided = self.gate("sobject:LoginHistory")
         start = self.now - timedelta(days=self.settings.lookback_days)
-        result = collect_login_history(self.client.query, start, self.now)
+        result = collect_login_history(
+            self.client.query, start, self.now, count=self.client.count, user_ids=self.user_ids
+        )
         if decided is None:
             own_rows_only(result.rows, self.client.grant.user_id)
         with self.found.lock:

@@ -152,7 +152,7 @@ SOURCES: tuple[Source, ...] = (
            used_for="installed connected apps, admin-approved users"),
     Source("sobject:LoginHistory", "rest", (
         F("Id", groupable=False),
-        F("UserId"),
+        F("UserId", source=f"[doc]; ranges (>=, <) as Bulk API PK chunking uses on Id, {UNCONFIRMED} on UserId"),
         F("LoginTime", groupable=False),
         F("LoginType"),
         F("Status", filterable=False),

@@ -10,19 +10,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
-from sfscan.collect.collector import collect_snapshot
-from sfscan.collect.credentials import OrgCredentials
-from sfscan.collect.hosts import HostPolicy
-from sfscan.collect.progress import log_progress
 from sfscan.domain.errors import InputError
-from sfscan.domain.settings import Settings
-from sfscan.domain.snapshot import Snapshot
 from sfscan.pipeline.config import (
     AWS_RETRIES,
     SECRET_MAX_AGE_SECONDS,
@@ -30,13 +24,14 @@ from sfscan.pipeline.config import (
     PublishConfig,
     ScanConfig,
 )
-from sfscan.pipeline.dispatch import RegisteredOrg, ScanQueue, list_registered_orgs
-from sfscan.pipeline.publish import AwsLocation, PublishDeps
-from sfscan.pipeline.scan import ScanDeps
-from sfscan.publish.securityhub import SecurityHubPublisher
-from sfscan.publish.sns import SnsPublisher
-from sfscan.store.dynamodb import FindingsStore
-from sfscan.store.org_settings import OrgSettingsStore
+
+if TYPE_CHECKING:  # imported where used: each function loads only what its path needs
+    from sfscan.collect.credentials import OrgCredentials
+    from sfscan.domain.settings import Settings
+    from sfscan.domain.snapshot import Snapshot
+    from sfscan.pipeline.dispatch import RegisteredOrg, ScanQueue
+    from sfscan.pipeline.publish import PublishDeps
+    from sfscan.pipeline.scan import ScanDeps
 
 _RETRIES = Config(retries=AWS_RETRIES)  # type: ignore[arg-type]
 
@@ -48,6 +43,13 @@ def utc_now() -> datetime:
 def client(service: str) -> Any:
     """A boto3 client with standard retries; endpoint and region come from the environment."""
     return boto3.session.Session().client(service, config=_RETRIES)  # type: ignore[call-overload]
+
+
+def collect_snapshot(credentials: OrgCredentials, **options: Any) -> Snapshot:
+    """The collector, loaded by the scan function only (dispatch and publish never read orgs)."""
+    from sfscan.collect.collector import collect_snapshot as collect
+
+    return collect(credentials, **options)
 
 
 def read_org_secret(name: str) -> Any:
@@ -76,6 +78,8 @@ class DispatchRuntime:
     secrets: Any
 
     def list_orgs(self) -> list[RegisteredOrg]:
+        from sfscan.pipeline.dispatch import list_registered_orgs
+
         return list_registered_orgs(self.secrets, self.config.org_secret_prefix)
 
 
@@ -87,6 +91,8 @@ class ScanRuntime:
 
 @functools.cache
 def dispatch_runtime(config: DispatchConfig) -> DispatchRuntime:
+    from sfscan.pipeline.dispatch import ScanQueue
+
     return DispatchRuntime(
         config=config,
         queue=ScanQueue(client("sqs"), config.scan_queue_url),
@@ -96,6 +102,12 @@ def dispatch_runtime(config: DispatchConfig) -> DispatchRuntime:
 
 @functools.cache
 def scan_runtime(config: ScanConfig) -> ScanRuntime:
+    from sfscan.collect.hosts import HostPolicy
+    from sfscan.collect.progress import log_progress
+    from sfscan.pipeline.scan import ScanDeps
+    from sfscan.store.dynamodb import FindingsStore
+    from sfscan.store.org_settings import OrgSettingsStore
+
     policy = HostPolicy(config.allowed_hosts)
 
     def collect(credentials: OrgCredentials) -> Snapshot:
@@ -129,6 +141,11 @@ def scan_runtime(config: ScanConfig) -> ScanRuntime:
 
 @functools.cache
 def publish_runtime(config: PublishConfig, function_arn: str) -> PublishDeps:
+    from sfscan.pipeline.publish import AwsLocation, PublishDeps
+    from sfscan.publish.securityhub import SecurityHubPublisher
+    from sfscan.publish.sns import SnsPublisher
+    from sfscan.store.dynamodb import FindingsStore
+
     hub = SecurityHubPublisher(client("securityhub")) if config.enable_security_hub else None
     return PublishDeps(
         store=FindingsStore(client("dynamodb"), config.table),

@@ -19,7 +19,7 @@ import hashlib
 import importlib.metadata
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import sfscan
@@ -27,8 +27,10 @@ from sfscan.compliance import load_mapping
 from sfscan.domain.findings import Finding, Severity, Status
 from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
 from sfscan.domain.timestamps import utc_iso
-from sfscan.engine import ScanResult
 from sfscan.store.evidence import bound_evidence
+
+if TYPE_CHECKING:  # a type only: publish never loads the rules engine
+    from sfscan.engine import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 PROVIDER_NAME = "sfscan"

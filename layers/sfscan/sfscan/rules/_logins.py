@@ -17,7 +17,7 @@ from typing import Any
 
 from sfscan.domain.snapshot import Record
 from sfscan.domain.timestamps import utc_iso as iso
-from sfscan.rules._values import as_text, id_key, parse_time
+from sfscan.rules._values import as_text, id_key, parse_time, record_id_key
 
 
 class LoginKind(StrEnum):
@@ -88,6 +88,12 @@ class UserLogins:
     # Successful logins of a LoginType sfscan does not know ("" when absent) -> usage.
     unknown_by_type: dict[str, Usage] = field(default_factory=dict)
     undated_rows: int = 0  # rows whose LoginTime could not be read
+    unreadable_status_rows: int = 0  # rows whose Status is not text: maybe a successful login
+
+    @property
+    def unplaceable_rows(self) -> int:
+        """Rows that may be a successful login in the window but cannot be told."""
+        return self.undated_rows + self.unreadable_status_rows
 
     @property
     def api_count(self) -> int:
@@ -119,6 +125,8 @@ class LoginView:
     # Why the rows cannot cover the whole window (the collector read a shorter one), else None:
     # an absent login then proves nothing, so the rules must not pass on it.
     uncovered: str | None = None
+    # Rows that may be successful logins but name no readable UserId: they may be anyone's.
+    unattributed_rows: int = 0
 
     def of(self, user_id: str) -> UserLogins:
         return self.by_user.get(id_key(user_id)) or UserLogins()
@@ -155,15 +163,20 @@ def aggregate_logins(
             f"({lookback_days} days); collect again with lookback_days={lookback_days}"
         )
     by_user: dict[str, UserLogins] = {}
-    undated = 0
+    undated = unattributed = 0
     for row in rows:
-        if as_text(row.get("Status")).casefold() != "success":
-            continue
+        status = as_text(row.get("Status")).casefold()
+        if status and status != "success":
+            continue  # a failed or refused login
         kind = classify_login_type(row.get("LoginType"))
-        user_id = id_key(row.get("UserId"))
+        user_id = record_id_key(row.get("UserId"))
         if not user_id:
+            unattributed += 1
             continue
         logins = by_user.setdefault(user_id, UserLogins())
+        if not status:
+            logins.unreadable_status_rows += 1
+            continue
         when = parse_time(row.get("LoginTime"))
         if when is None:
             logins.undated_rows += 1
@@ -178,4 +191,4 @@ def aggregate_logins(
             by_type = logins.ui_by_type if kind is LoginKind.UI else logins.unknown_by_type
             login_type = as_text(row.get("LoginType"))
             by_type.setdefault(login_type, Usage()).add(_row_count(row), when, source_ip)
-    return LoginView(by_user, start, now, undated, uncovered)
+    return LoginView(by_user, start, now, undated, uncovered, unattributed)

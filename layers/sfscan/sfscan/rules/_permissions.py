@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sfscan.domain.snapshot import Record
-from sfscan.rules._values import as_bool, as_text, id_key, parse_time
+from sfscan.rules._values import as_bool, as_text, id_key, parse_time, record_id_key
 
 API_ONLY_FIELD = "PermissionsApiUserOnly"
 PROFILE = "sobject:Profile"
@@ -133,7 +133,14 @@ class EffectivePermissions:
         self._groups = {id_key(g.get("Id")): g for g in groups}
         self._assignments: dict[str, list[Record]] = {}
         for row in assignments:
-            self._assignments.setdefault(id_key(row.get("AssigneeId")), []).append(row)
+            self._assignments.setdefault(record_id_key(row.get("AssigneeId")), []).append(row)
+        # Assignments that name no readable user may be anyone's.
+        unattributed = len(self._assignments.pop("", []))
+        self._unattributed = (
+            f"{unattributed} permission set assignment(s) have no readable AssigneeId"
+            if unattributed
+            else None
+        )
         self._cache: dict[str, UserPermissions] = {}
 
     def profile(self, profile_id: str) -> Record | None:
@@ -159,8 +166,9 @@ class EffectivePermissions:
         else:
             why = self._missing_note(PROFILE)
             unresolved.append(why or f"profile {user.get('ProfileId')!r} is not in the snapshot")
-        if (why := self._missing_note(ASSIGNMENT)) is not None:
-            unresolved.append(why)
+        for why in (self._missing_note(ASSIGNMENT), self._unattributed):
+            if why is not None:
+                unresolved.append(why)
         for row in self._assignments.get(user_id, []):
             problem, grant = self._assignment(row)
             if problem is not None:
@@ -220,7 +228,9 @@ class EffectivePermissions:
             owner = self._profiles.get(id_key(ps.get("ProfileId")))
             name = as_text(owner.get("Name")) if owner else as_text(ps.get("Name"))
             return Grant(f"profile '{name}'", ps, frozenset())
-        aggregate_of = id_key(ps.get("PermissionSetGroupId"))
+        # The assignment or the set naming a group makes this a group's aggregate set: whose
+        # status decides whether its permissions can be trusted.
+        aggregate_of = group_id or id_key(ps.get("PermissionSetGroupId"))
         if aggregate_of:
             return self._group_grant(ps, aggregate_of, names)
         return Grant(f"permission set '{as_text(ps.get('Name'))}'", ps, frozenset(names))
@@ -228,16 +238,17 @@ class EffectivePermissions:
     def _group_grant(self, ps: Record, group_id: str, names: set[str]) -> Grant:
         group = self._groups.get(group_id)
         label = as_text(ps.get("Name"))
-        stale = None
-        if group is None and (why := self._missing_note(GROUP)) is not None:
-            stale = f"the Status of permission set group '{label}' is unknown: {why}"
-        if group is not None:
-            label = as_text(group.get("DeveloperName")) or label
-            names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
-            status = as_text(group.get("Status"))
-            if status.casefold() != GROUP_UPDATED:
-                stale = (
-                    f"permission set group '{label}' has Status {status or 'unknown'!r}, so its "
-                    "aggregate permissions may be stale"
-                )
+        if group is None:
+            why = self._missing_note(GROUP) or "it is not in the snapshot"
+            unknown = f"the Status of permission set group '{label}' is unknown: {why}"
+            return Grant(f"permission set group '{label}'", ps, frozenset(names), unknown)
+        label = as_text(group.get("DeveloperName")) or label
+        names |= {as_text(group.get("DeveloperName")), as_text(group.get("MasterLabel"))}
+        status = as_text(group.get("Status"))
+        stale: str | None = None
+        if status.casefold() != GROUP_UPDATED:
+            stale = (
+                f"permission set group '{label}' has Status {status or 'unknown'!r}, so its "
+                "aggregate permissions may be stale"
+            )
         return Grant(f"permission set group '{label}'", ps, frozenset(names - {""}), stale)

@@ -41,6 +41,13 @@ def id_key(value: Any) -> str:
     return text[:15] if _SF_ID.fullmatch(text) else text
 
 
+def record_id_key(value: Any) -> str:
+    """``id_key`` of a value that must be a Salesforce id (a lookup such as ``UserId``); "" when
+    it is not one, so that a malformed lookup is seen as unreadable, never as another record."""
+    text = as_text(value)
+    return text[:15] if _SF_ID.fullmatch(text) else ""
+
+
 def id18(value: Any) -> str:
     """The 18-character form of a Salesforce id (resource ids); other text is returned as is."""
     text = as_text(value)

@@ -95,6 +95,8 @@ class EvaluationContext:
             gaps.append(f"{logins.undated_rows} login rows had no readable LoginTime")
         if logins.uncovered:
             gaps.append(logins.uncovered)
+        if logins.unattributed_rows:
+            gaps.append(f"{logins.unattributed_rows} login rows had no readable UserId")
         return gaps
 
     @cached_property

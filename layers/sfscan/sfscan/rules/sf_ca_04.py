@@ -29,7 +29,7 @@ from sfscan.rules._apps import (
     without_namespace,
 )
 from sfscan.rules._findings import HELP_OAUTH_USAGE, describe_missing
-from sfscan.rules._values import as_text, id18, id_key, parse_time
+from sfscan.rules._values import as_text, id18, id_key, nested, parse_time
 from sfscan.rules.base import Outcome, Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
@@ -122,8 +122,9 @@ def _installed_names(ctx: EvaluationContext) -> set[str]:
 def _unreadable_lists(ctx: EvaluationContext) -> dict[str, str]:
     """App lists that could not be read: without them an app cannot be called uninstalled."""
     missing = ctx.snapshot.missing((CONNECTED_APPLICATION, CONNECTED_APP))
-    eca = ctx.snapshot.missing((ECA_APPS, ECA_POLICIES))
-    if len(eca) == 2:  # either list names the org's external client apps
+    eca_lists = (ECA_APPS, ECA_POLICIES)
+    eca = ctx.snapshot.missing(eca_lists)
+    if len(eca) == len(eca_lists):  # either list names the org's external client apps
         missing.update(eca)
     return dict(sorted(missing.items()))
 
@@ -171,7 +172,7 @@ def evaluate(ctx: EvaluationContext) -> RuleResult:
         holders.setdefault(app, _TokenHolder(app)).add(row)
     if nameless:
         out.gap(f"{nameless} OAuth token(s) name no app")
-    if (why := ctx.snapshot.collection.get("truncated", {}).get(OAUTH_SOURCE)) is not None:
+    if (why := nested(ctx.snapshot.collection, "truncated", OAUTH_SOURCE)) is not None:
         out.gap(f"{OAUTH_SOURCE} was read only in part: {why}")
     unreadable = _unreadable_lists(ctx)
     if unreadable:

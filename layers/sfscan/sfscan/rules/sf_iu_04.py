@@ -77,12 +77,16 @@ def _judge(ctx: EvaluationContext, iu: IntegrationUser, logins: LoginView) -> Fi
             f"Could not tell whether {iu.username} logged in to the UI in the whole look-back "
             "window: the snapshot's Login History covers a shorter window; collect again."
         )
-    elif seen.undated_rows:
+    elif seen.unplaceable_rows or logins.unattributed_rows:
         status = Status.NOT_AVAILABLE
-        evidence["undated_login_rows"] = seen.undated_rows
+        evidence["unreadable_login_rows"] = {
+            "LoginTime": seen.undated_rows,
+            "Status": seen.unreadable_status_rows,
+            "UserId (any user's)": logins.unattributed_rows,
+        }
         detail = (
-            f"Could not place some logins of {iu.username} in the window (unreadable "
-            "LoginTime); check its Login History."
+            f"Could not tell whether some login rows were UI logins of {iu.username} in the "
+            "window (unreadable LoginTime, Status or UserId); check its Login History."
         )
     else:
         status = Status.PASSED

@@ -93,9 +93,13 @@ def _judge(
             f"Could not judge every API login of {name} in the look-back window: the "
             "snapshot's Login History covers a shorter window; collect again."
         )
-    elif unreadable:
+    elif unreadable or seen.unplaceable_rows or logins.unattributed_rows:
         status = Status.NOT_AVAILABLE
-        detail = f"Some API logins of {name} have an unreadable SourceIp; check its Login History."
+        evidence["unreadable_login_rows"] = seen.unplaceable_rows + logins.unattributed_rows
+        detail = (
+            f"Some login rows of {name} have an unreadable SourceIp, LoginTime, Status or "
+            "UserId; check its Login History."
+        )
     else:
         status = Status.PASSED
         detail = f"Every API login of {name} in the window came from allowed_networks."
