@@ -52,6 +52,8 @@ def test_doctor_reports_everything_readable(
     code, report = doctor_json(sim, capsys)
     assert code == 0 and report["ok"] is True and not_readable(report) == set()
     assert report["api_version"] == "62.0"
+    policies = report["sources"]["metadata:ExtlClntAppOauthConfigurablePolicies"]
+    assert policies["api"] == "metadata" and policies["min_api_version"] == "60.0"
     assert report["daily_api"]["max"] == 15000
     assert report["scanner_user"]["api_only"] is True
     assert report["scanner_user"]["login_ip_ranges"] == ["203.0.113.10-203.0.113.20"]

@@ -249,8 +249,11 @@ def test_with_subnets_only_the_scan_function_joins_the_vpc(cfn_vpc: dict[str, An
     assert "${AWS::Region}:${AWS::AccountId}" in eni
 
 
-def test_subnets_without_security_groups_are_refused_before_deploying() -> None:
-    rule = source()["Rules"]["ScanVpcNeedsSecurityGroups"]
+def test_subnets_without_security_groups_are_refused_before_deploying(
+    translated: dict[str, Any],
+) -> None:
+    # The rule survives SAM's translation, so CloudFormation checks it before creating anything.
+    rule = translated["Rules"]["ScanVpcNeedsSecurityGroups"]
     params = {"ScanSubnetIds": ["subnet-0a1"], "ScanSecurityGroupIds": []}
     assert _value(rule["RuleCondition"], params, {}) is True
     assert _value(rule["Assertions"][0]["Assert"], params, {}) is False

@@ -250,3 +250,30 @@ def test_test_names_what_the_scanner_cannot_read(
     assert main(["org", "list", "--table", "findings", "--format", "json"]) == 0
     [org] = json.loads(capsys.readouterr().out)
     assert org["readiness"]["ok"] is False and "LoginIpRange" in org["readiness"]["summary"]
+
+
+def test_replacing_an_old_secret_moves_its_embedded_settings_to_the_table(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    legacy = {**credentials_json("acme"), "settings": {"allowed_networks": ["198.51.100.0/24"]}}
+    aws.client("secretsmanager").create_secret(
+        Name="sfscan/orgs/acme", SecretString=json.dumps(legacy)
+    )
+    rotated = tmp_path / "acme.json"  # a new key or secret, no settings: the usual rotation
+    rotated.write_text(json.dumps(credentials_json("acme")))
+    argv = ["org", "add", "--name", "acme", "--secret-file", str(rotated)]
+    assert main(argv) == 2  # they would be lost without a table to move them to
+    assert "--table" in capsys.readouterr().err
+    assert "settings" in _secret(aws, "sfscan/orgs/acme")  # nothing changed
+    assert main([*argv, "--table", "findings"]) == 0
+    assert "settings" not in _secret(aws, "sfscan/orgs/acme")
+    store = OrgSettingsStore(aws.client("dynamodb"), "findings")
+    kept = store.get("acme")
+    assert kept is not None and [str(n) for n in kept.settings.allowed_networks] == [
+        "198.51.100.0/24"
+    ]
+    [change] = store.history("acme")
+    assert change.note == "moved out of the secret by sfscan org add"
+    # Registering again changes nothing in the table: it already holds the settings.
+    assert main([*argv, "--table", "findings"]) == 0
+    assert len(store.history("acme")) == 1

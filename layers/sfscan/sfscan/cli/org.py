@@ -22,7 +22,7 @@ from sfscan.cli import aws, live, org_settings
 from sfscan.cli.exit_codes import OK
 from sfscan.collect.credentials import ClientCredentialsAuth, OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError
-from sfscan.domain.settings import load_settings
+from sfscan.domain.settings import Settings, load_settings, parse_settings
 from sfscan.pipeline.dispatch import list_registered_orgs
 from sfscan.store.dynamodb import FindingsStore, StoreError
 from sfscan.store.items import ScanSummary
@@ -174,14 +174,49 @@ def _store_secret(sm: Any, name: str, secret_name: str, value: str) -> str:
         raise aws.aws_error(f"cannot store secret {secret_name}", exc) from None
 
 
+def _embedded_settings(sm: Any, secret_name: str) -> Settings | None:
+    """Settings embedded in the org's current secret (registrations before settings moved to
+    the table); None when there is no such secret or it holds none."""
+    try:
+        value = sm.get_secret_value(SecretId=secret_name)["SecretString"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise aws.aws_error(f"cannot read secret {secret_name}", exc) from None
+    except BotoCoreError as exc:
+        raise aws.aws_error(f"cannot read secret {secret_name}", exc) from None
+    try:
+        embedded = json.loads(value).get("settings")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return None if embedded is None else parse_settings(embedded, f"secret {secret_name}")
+
+
+def _settings_to_keep(
+    args: argparse.Namespace, credentials: OrgCredentials, session: aws.Aws, secret_name: str
+) -> tuple[Settings | None, str]:
+    """The settings to store with this registration and why: given (--settings or in the
+    credentials file), or moved out of the secret this registration replaces, so replacing an
+    older secret (a new key, say) never drops the settings it carried."""
+    if args.settings:
+        return load_settings(args.settings), "sfscan org add"
+    if credentials.settings is not None:
+        return credentials.settings, "sfscan org add"
+    table = table_name(args)
+    if table and OrgSettingsStore(session.client("dynamodb"), table).get(args.name) is not None:
+        return None, ""  # the table already holds them and wins
+    embedded = _embedded_settings(session.client("secretsmanager"), secret_name)
+    return embedded, "moved out of the secret by sfscan org add"
+
+
 def run_add(args: argparse.Namespace) -> int:
     check_name(args.name, args.prefix, "--name")
     credentials = live.credentials_from_args(args).model_copy(update={"name": args.name})
-    # Settings given here, or embedded in a credentials file, go to the table, not the secret.
-    settings = load_settings(args.settings) if args.settings else credentials.settings
-    table = table_name(args, needed_for="settings") if settings is not None else None
     session = aws.from_args(args)
     secret_name = args.prefix + args.name
+    # Settings go to the table, never the secret; checked before anything is stored.
+    settings, note = _settings_to_keep(args, credentials, session, secret_name)
+    table = table_name(args, needed_for="settings") if settings is not None else None
     how = _store_secret(
         session.client("secretsmanager"), args.name, secret_name, secret_json(credentials)
     )
@@ -190,9 +225,9 @@ def run_add(args: argparse.Namespace) -> int:
         f"{secret_name}"
     )
     if settings is None or table is None:
-        print("  no settings given: the stack's DefaultAllowedNetworks and LookbackDays apply")
+        print("  no new settings: the org's settings in the table (if any) or the defaults apply")
         return OK
-    org_settings.store_settings(session, table, args.name, settings, note="sfscan org add")
+    org_settings.store_settings(session, table, args.name, settings, note=note)
     return OK
 
 
