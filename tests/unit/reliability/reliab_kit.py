@@ -4,7 +4,9 @@ silent (imported by name, so kept unique)."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -85,6 +87,59 @@ class SilentListener:
                     self.received.append(b"")
 
     def __enter__(self) -> SilentListener:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+
+
+class DrippingServer:
+    """An HTTPS server on 127.0.0.1 that answers one request by sending ``head`` one byte every
+    ``interval`` seconds: never silent long enough for a read timeout."""
+
+    def __init__(self, cert: Path, key: Path, head: bytes, interval: float) -> None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.bind(("127.0.0.1", 0))
+        raw.listen(4)
+        raw.settimeout(0.2)
+        self.port = raw.getsockname()[1]
+        self._sock = context.wrap_socket(raw, server_side=True)
+        self.head, self.interval, self.sent = head, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, ssl.SSLError, OSError):
+                continue
+            with conn:
+                self._drip(conn)
+
+    def _drip(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)  # the request
+            for i in range(len(self.head)):
+                if self._stop.is_set():
+                    return
+                conn.sendall(self.head[i : i + 1])
+                self.sent += 1
+                time.sleep(self.interval)
+        except OSError:
+            return  # the client gave up on us, as it should
+
+    def __enter__(self) -> DrippingServer:
         self._thread.start()
         return self
 
