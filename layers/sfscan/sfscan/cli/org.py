@@ -31,6 +31,7 @@ from sfscan.store.org_settings import OrgSettingsStore, Readiness
 DEFAULT_PREFIX = "sfscan/orgs/"
 TABLE_ENV = "SFSCAN_TABLE"
 STACK_ENV = "SFSCAN_STACK"
+RECOVERY_DAYS = (7, 30)  # Secrets Manager's RecoveryWindowInDays range
 TABLE_OUTPUT = "FindingsTableName"  # template.yaml's output
 ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -256,7 +257,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     check_name(args.name, args.prefix)
-    if not 7 <= args.recovery_days <= 30:
+    if not RECOVERY_DAYS[0] <= args.recovery_days <= RECOVERY_DAYS[1]:
         raise InputError("--recovery-days must be between 7 and 30 (Secrets Manager's limits)")
     secret_name = args.prefix + args.name
     sm = aws.from_args(args).client("secretsmanager")
