@@ -7,9 +7,9 @@ working directory, by the real CLI against:
 - the bundled demo org served by the org simulator over HTTPS on loopback: files a command names
   that a reader would have (``acme-prod.json`` credentials, ``acme.json`` snapshot,
   ``*.settings.json``, ``sfscan.key``) are made for it, pointing at the simulator;
-- AWS served by moto (the findings table as template.yaml declares it, a topic, the publish
-  failure queue; ``acme-prod`` registered), with ``AWS_REGION`` and ``SFSCAN_TABLE`` set as the
-  docs tell the reader to ``export`` them.
+- AWS served by moto (a stack ``sfscan`` holding the findings table as template.yaml declares it,
+  a topic, the publish failure queue; ``acme-prod`` registered), with ``AWS_REGION`` and
+  ``SFSCAN_TABLE`` set as the docs tell the reader to ``export`` them.
 
 A command passes when it exits 0, or 1 for a scan (1 means "violations found", documented).
 Placeholders (``<login_url>``, ``<FindingsTableName>``, ``TABLE``) are filled from
@@ -136,18 +136,29 @@ class World:
 
 
 def aws_resources() -> dict[str, str]:
+    """A stack named "sfscan" whose FindingsTableName output is the table template.yaml declares
+    (for --stack), a topic and the publish failure queue."""
     session = boto3.session.Session(region_name=REGION)
     props = cfn_yaml.load(str(ROOT / "template.yaml"))["Resources"]["FindingsTable"]["Properties"]
-    session.client("dynamodb").create_table(
-        TableName="findings",
-        KeySchema=[dict(k) for k in props["KeySchema"]],
-        AttributeDefinitions=[dict(a) for a in props["AttributeDefinitions"]],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]},
-    )
+    table = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [dict(k) for k in props["KeySchema"]],
+            "AttributeDefinitions": [dict(a) for a in props["AttributeDefinitions"]],
+            "StreamSpecification": dict(props["StreamSpecification"]),
+        },
+    }
+    stack = {
+        "Resources": {"FindingsTable": table},
+        "Outputs": {"FindingsTableName": {"Value": {"Ref": "FindingsTable"}}},
+    }
+    cfn = session.client("cloudformation")
+    cfn.create_stack(StackName="sfscan", TemplateBody=json.dumps(stack))
+    [output] = cfn.describe_stacks(StackName="sfscan")["Stacks"][0]["Outputs"]
     topic = session.client("sns").create_topic(Name="findings")["TopicArn"]
     queue = session.client("sqs").create_queue(QueueName="publish-failures")["QueueUrl"]
-    return {"table": "findings", "topic": topic, "queue": queue}
+    return {"table": str(output["OutputValue"]), "topic": topic, "queue": queue}
 
 
 @pytest.fixture
@@ -159,7 +170,6 @@ def world(sim: OrgSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "SFSCAN_TABLE": "findings",
         # What docs/collect.md has the reader export for live commands without flags.
         "SFSCAN_LOGIN_URL": sim.login_url,
         "SFSCAN_CLIENT_ID": sim.client_id,
@@ -175,6 +185,7 @@ def world(sim: OrgSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(tmp_path)
     with mock_aws():
         res = aws_resources()
+        monkeypatch.setenv("SFSCAN_TABLE", res["table"])  # what the docs tell the reader to export
         sm = boto3.session.Session(region_name=REGION).client("secretsmanager")
         for org in REGISTERED:
             sm.create_secret(

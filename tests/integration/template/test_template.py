@@ -521,3 +521,13 @@ def test_make_deploy_and_destroy_use_the_config_without_prompts() -> None:
         flat = " ".join(proc.stdout.replace("\\\n", " ").split())
         for part in expected:
             assert part in flat, (target, flat)
+
+
+def test_every_parameter_is_documented_in_deploy_md() -> None:
+    table = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for name, param in source()["Parameters"].items():
+        row = f"| `{name}` |"
+        assert row in table, f"docs/deploy.md's parameter table lacks {name}"
+        default = param.get("Default", "")
+        shown = table.split(row, 1)[1].split("|", 1)[0].strip()
+        assert shown == (f"`{default}`" if str(default) else "empty"), (name, shown, default)

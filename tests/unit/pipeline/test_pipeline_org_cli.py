@@ -277,3 +277,36 @@ def test_replacing_an_old_secret_moves_its_embedded_settings_to_the_table(
     # Registering again changes nothing in the table: it already holds the settings.
     assert main([*argv, "--table", "findings"]) == 0
     assert len(store.history("acme")) == 1
+
+
+STACK_TEMPLATE = {
+    "Resources": {
+        "FindingsTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+            },
+        }
+    },
+    "Outputs": {"FindingsTableName": {"Value": {"Ref": "FindingsTable"}}},
+}
+
+
+def test_stack_names_the_table(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    aws.client("cloudformation").create_stack(
+        StackName="sfscan", TemplateBody=json.dumps(STACK_TEMPLATE)
+    )
+    aws.client("secretsmanager").create_secret(Name="sfscan/orgs/acme", SecretString="{}")
+    assert main(["org", "list", "--stack", "sfscan", "--format", "json"]) == 0
+    [org] = json.loads(capsys.readouterr().out)
+    assert org["org"] == "acme" and org["last_scan"] is None  # read from the stack's table
+    assert main(["org", "list", "--stack", "nope"]) == 2
+    assert "--stack nope" in capsys.readouterr().err

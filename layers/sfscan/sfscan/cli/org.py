@@ -30,19 +30,23 @@ from sfscan.store.org_settings import OrgSettingsStore, Readiness
 
 DEFAULT_PREFIX = "sfscan/orgs/"
 TABLE_ENV = "SFSCAN_TABLE"
+STACK_ENV = "SFSCAN_STACK"
+RECOVERY_DAYS = (7, 30)  # Secrets Manager's RecoveryWindowInDays range
+TABLE_OUTPUT = "FindingsTableName"  # template.yaml's output
 ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 EPILOG = """\
 examples:
-  sfscan org add --name acme-prod --secret-file acme-prod.json --table TABLE
-  sfscan org settings acme-prod --settings acme-prod.settings.json --table TABLE
-  sfscan org settings acme-prod --history --table TABLE
-  sfscan org test acme-prod --table TABLE
-  sfscan org list --table TABLE
+  sfscan org add --name acme-prod --secret-file acme-prod.json --stack sfscan
+  sfscan org settings acme-prod --settings acme-prod.settings.json --stack sfscan
+  sfscan org settings acme-prod --history --stack sfscan
+  sfscan org test acme-prod --stack sfscan
+  sfscan org list --stack sfscan
   sfscan org remove acme-prod
 
-TABLE is the stack's FindingsTableName output (or set SFSCAN_TABLE). AWS credentials and region
-come from the standard chain (AWS_PROFILE, AWS_REGION, ...) or --profile / --region.
+--stack names the deployed stack (its FindingsTableName output is the table; or give --table, or
+set SFSCAN_STACK / SFSCAN_TABLE). AWS credentials and region come from the standard chain
+(AWS_PROFILE, AWS_REGION, ...) or --profile / --region.
 """
 
 
@@ -52,6 +56,11 @@ def _common(p: argparse.ArgumentParser, *, table: bool = True) -> None:
     )
     if table:
         p.add_argument("--table", help=f"the stack's findings table [{TABLE_ENV}]")
+        p.add_argument(
+            "--stack",
+            metavar="NAME",
+            help=f"read the table's name from this stack's outputs instead [{STACK_ENV}]",
+        )
     aws.add_aws_arguments(p)
 
 
@@ -115,13 +124,28 @@ def _register_remove(org_sub: Any) -> None:
 
 
 def table_name(args: argparse.Namespace, *, needed_for: str | None = None) -> str | None:
+    """--table, else SFSCAN_TABLE, else the FindingsTableName output of --stack / SFSCAN_STACK."""
     table = getattr(args, "table", None) or os.environ.get(TABLE_ENV) or None
+    stack = getattr(args, "stack", None) or os.environ.get(STACK_ENV) or None
+    if table is None and stack is not None:
+        table = stack_table(aws.from_args(args), stack)
     if table is None and needed_for:
         raise InputError(
-            f"{needed_for} are kept in the stack's findings table: give --table NAME (the "
-            f"stack's FindingsTableName output) or set {TABLE_ENV}"
+            f"{needed_for} are kept in the stack's findings table: give --stack NAME (or "
+            f"--table NAME, the stack's {TABLE_OUTPUT} output), or set {STACK_ENV} / {TABLE_ENV}"
         )
     return table
+
+
+def stack_table(session: aws.Aws, stack: str) -> str:
+    try:
+        stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except (ClientError, BotoCoreError) as exc:
+        raise aws.aws_error(f"--stack {stack}: cannot read the stack", exc) from None
+    for output in stacks[0].get("Outputs", []) if stacks else []:
+        if output.get("OutputKey") == TABLE_OUTPUT:
+            return str(output["OutputValue"])
+    raise InputError(f"--stack {stack}: the stack has no {TABLE_OUTPUT} output; is it sfscan's?")
 
 
 def check_name(name: str, prefix: str, flag: str = "NAME") -> None:
@@ -233,7 +257,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     check_name(args.name, args.prefix)
-    if not 7 <= args.recovery_days <= 30:
+    if not RECOVERY_DAYS[0] <= args.recovery_days <= RECOVERY_DAYS[1]:
         raise InputError("--recovery-days must be between 7 and 30 (Secrets Manager's limits)")
     secret_name = args.prefix + args.name
     sm = aws.from_args(args).client("secretsmanager")
@@ -331,7 +355,8 @@ def run_list(args: argparse.Namespace) -> int:
     print(format_org_table(names, latest, ready))
     if not table:
         print(
-            f"\n(readiness and last scans not shown: give --table NAME or set {TABLE_ENV})",
+            f"\n(readiness and last scans not shown: give --stack NAME or --table NAME, or set "
+            f"{STACK_ENV} / {TABLE_ENV})",
             file=sys.stderr,
         )
     return OK
