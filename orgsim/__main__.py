@@ -93,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sim = OrgSimulator(
             args.snapshot, faults=faults, port=args.port, as_of=as_of, username=args.username
-        )
+        ).start()  # an unknown --username is refused here
     except InputError as exc:
         print(f"orgsim: {exc}", file=sys.stderr)
         return 2
-    with sim:
+    try:
         ready = {
             "login_url": sim.login_url,
             "instance_url": sim.instance_url,
@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(ready), flush=True)
         while not stop.wait(0.5):
             pass
+    finally:
+        sim.stop()
     return 0
 
 

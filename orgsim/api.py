@@ -359,8 +359,11 @@ class OrgApi:
     def _describe(self, version: str, name: str, tooling: bool, caller: Caller) -> Response:
         section = "tooling" if tooling else "sobject"
         try:
-            if self.faults.refusal(name) == "INVALID_TYPE":
+            refusal = self.faults.refusal(name)
+            if refusal == "INVALID_TYPE":
                 raise SoqlError("INVALID_TYPE", f"sObject type '{name}' is not supported.")
+            if refusal is not None:  # an object the user cannot access is not described either
+                raise SoqlError(refusal, f"insufficient access rights on object {name}")
             data = self._object_data(section, name, version, caller)
         except SoqlError as exc:
             if exc.code == "INVALID_TYPE":

@@ -76,6 +76,7 @@ class KeyMaterial:
     tls_key_file: Path
     jwt_private_key_file: Path
     jwt_cert_file: Path  # the certificate "uploaded to the connected app"
+    jwt_key: rsa.RSAPrivateKey  # handed to a later simulator once this one stops
 
 
 @functools.cache
@@ -86,14 +87,34 @@ def _tls_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+# JWT keys of stopped simulators. A running simulator's key is its own, so an assertion signed by
+# another running simulator is refused; a stopped one's key saves the next one generating a key.
+_SPARE_JWT_KEYS: list[rsa.RSAPrivateKey] = []
+_SPARE_LOCK = threading.Lock()
+
+
+def release_key_material(keys: KeyMaterial) -> None:
+    """The simulator holding ``keys`` stopped: its JWT key may serve the next one."""
+    with _SPARE_LOCK:
+        _SPARE_JWT_KEYS.append(keys.jwt_key)
+
+
+def _jwt_key() -> rsa.RSAPrivateKey:
+    with _SPARE_LOCK:
+        if _SPARE_JWT_KEYS:
+            return _SPARE_JWT_KEYS.pop()
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def generate_key_material(directory: Path) -> KeyMaterial:
     tls_key = _tls_key()
-    jwt_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwt_key = _jwt_key()
     files = KeyMaterial(
         directory / "orgsim-ca.pem",
         directory / "orgsim-tls-key.pem",
         directory / "orgsim-jwt-key.pem",
         directory / "orgsim-jwt-cert.pem",
+        jwt_key,
     )
     tls_cert = _self_signed(tls_key, "orgsim 127.0.0.1", tls=True)
     files.tls_cert_file.write_bytes(tls_cert.public_bytes(serialization.Encoding.PEM))

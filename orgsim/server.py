@@ -19,7 +19,13 @@ from sfscan.domain.errors import InputError
 from sfscan.domain.snapshot import Snapshot
 
 from orgsim.api import LogEntry, OrgApi, Request
-from orgsim.auth import KeyMaterial, Sessions, TokenEndpoint, generate_key_material
+from orgsim.auth import (
+    KeyMaterial,
+    Sessions,
+    TokenEndpoint,
+    generate_key_material,
+    release_key_material,
+)
 from orgsim.faults import Faults
 from orgsim.store import OrgStore, load_any
 from orgsim.timeshift import rebase
@@ -156,6 +162,10 @@ class OrgSimulator:
             self._server = None
             self._thread = None
         if self._tmp is not None:
+            keys: KeyMaterial | None = getattr(self, "_keys", None)
+            if keys is not None:
+                release_key_material(keys)
+                del self._keys
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 

@@ -22,7 +22,7 @@ from sfscan.rules.registry import RULES
 from sfscan.store.dynamodb import FindingsStore
 from sfscan.store.items import ScanSummary
 
-from sfscan_harness.local import PREFIX, LocalPipeline
+from sfscan_harness.local import PREFIX, LocalPipeline, share_botocore_data
 
 ORG = "acme"
 BROKEN_ORG = "legacy-sandbox"
@@ -189,6 +189,7 @@ def run_demo(out: Print = print) -> None:
     from orgsim import OrgSimulator
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    share_botocore_data()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -216,4 +217,4 @@ def run_demo(out: Print = print) -> None:
     finally:
         server.stop()
     out("")
-    out("Done. Deploy it for real with 'sam build && sam deploy --guided' (docs/deploy.md).")
+    out("Done. Deploy it for real with 'make deploy' (docs/deploy.md).")

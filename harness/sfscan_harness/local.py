@@ -10,6 +10,7 @@ the publish handler, and an e-mail subscriber is an SQS queue subscribed to the 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import logging
@@ -24,6 +25,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import requests
 from sfscan.domain.errors import InputError
 from sfscan.pipeline import runtime
@@ -46,6 +49,20 @@ def default_table_definition() -> dict[str, Any]:
         "BillingMode": "PAY_PER_REQUEST",
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }
+
+
+def share_botocore_data() -> None:
+    """Let every botocore session in this process read botocore's data files through one loader.
+
+    A new session parses the endpoint and service models again (~1 MB of JSON), and the handlers
+    build sessions at each cold start: the demo and the tests run hundreds of cold starts in one
+    process. The files read are the same either way; only the parsing is shared.
+    """
+    if getattr(botocore.session.create_loader, "shared", False):
+        return
+    loader = functools.cache(botocore.loaders.create_loader)
+    loader.shared = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = loader
 
 
 @dataclass

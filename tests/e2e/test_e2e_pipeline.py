@@ -94,6 +94,23 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
     store = FindingsStore(pipeline.client("dynamodb"), pipeline.table)
 
     scan1, messages, _ = run_cycle(pipeline)
+    hub = first_scan_is_stored_and_published(pipeline, store, scan1)
+
+    # Fix two things in the org, then scan again.
+    sim.set_ip_relaxation(LEGACY_ETL, "ENFORCE")
+    sim.add_permission_set_assignment(LEGACY_USER, API_ONLY_PERMISSION_SET)
+    scan2, _, records2 = run_cycle(pipeline)
+    fixes_are_resolved_and_published(pipeline, store, scan2, hub)
+
+    redelivery_changes_nothing(pipeline, store, messages, records2)
+    latest = {s.org_name: s for s in store.latest_scans()}
+    assert latest["acme"].scan_id == scan2 and latest["broken"].error
+
+
+def first_scan_is_stored_and_published(
+    pipeline: LocalPipeline, store: FindingsStore, scan1: str
+) -> dict[str, Any]:
+    """The first scan's findings in the table, one e-mail, open findings ACTIVE in Security Hub."""
     acme = store.get_summary("acme", scan1)
     assert acme is not None and acme.ok and acme.org_id == "00D5g000004DEMOEA4"
     assert acme.opened >= 20 and acme.api_calls and acme.api_calls > 0
@@ -126,11 +143,13 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
         if f["Resources"][0]["Id"].endswith(LEGACY_ETL) or LEGACY_ETL in json.dumps(f["Resources"])
     ]
     assert legacy_hub and all(f["RecordState"] == "ACTIVE" for f in legacy_hub)
+    return hub
 
-    # Fix two things in the org, then scan again.
-    sim.set_ip_relaxation(LEGACY_ETL, "ENFORCE")
-    sim.add_permission_set_assignment(LEGACY_USER, API_ONLY_PERMISSION_SET)
-    scan2, _, records2 = run_cycle(pipeline)
+
+def fixes_are_resolved_and_published(
+    pipeline: LocalPipeline, store: FindingsStore, scan2: str, hub: dict[str, Any]
+) -> None:
+    """The re-scan resolves both fixes, e-mails them, and archives them in Security Hub."""
     acme2 = store.get_summary("acme", scan2)
     assert acme2 is not None and acme2.ok and acme2.resolved >= 2 and acme2.opened == 0
     resolved = {
@@ -148,15 +167,19 @@ def test_scan_publish_fix_rescan(world: tuple[LocalPipeline, OrgSimulator]) -> N
     still_open = [f for f in hub2.values() if f["RecordState"] == "ACTIVE"]
     assert still_open and all(f["UpdatedAt"] > hub[f["Id"]]["UpdatedAt"] for f in still_open)
 
-    # The same scan message delivered again: recorded already, nothing new notified or written.
+
+def redelivery_changes_nothing(
+    pipeline: LocalPipeline,
+    store: FindingsStore,
+    messages: list[dict[str, Any]],
+    records2: list[dict[str, Any]],
+) -> None:
+    """A scan message or a stream batch delivered again: nothing new notified or written."""
     before = store.load_findings("acme")
     assert all(r == {"batchItemFailures": []} for r in pipeline.run_scans(messages))
     assert pipeline.publish(pipeline.read_stream()) in ([], [{"batchItemFailures": []}])
     assert pipeline.inbox() == []
     assert store.load_findings("acme") == before
 
-    # The stream redelivers the second scan's batch: already published, nothing sent again.
     assert all(r == {"batchItemFailures": []} for r in pipeline.publish(records2))
     assert pipeline.inbox() == []
-    latest = {s.org_name: s for s in store.latest_scans()}
-    assert latest["acme"].scan_id == scan2 and latest["broken"].error

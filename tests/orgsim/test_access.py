@@ -74,7 +74,8 @@ def test_oauth_tokens_without_customize_application_are_the_callers_own(
 def test_setup_objects_without_view_setup_answer_an_error_naming_it(
     snapshot_dict: dict[str, Any],
 ) -> None:
-    with OrgSimulator(with_profile(snapshot_dict, ViewSetup=False), username=ETL) as sim:
+    limited = with_profile(snapshot_dict, ViewSetup=False, ManageUsers=False)
+    with OrgSimulator(limited, username=ETL) as sim:
         answers = [
             query(sim, f"SELECT Id FROM {sobject}")
             for sobject in ("Profile", "PermissionSetAssignment", "LoginIpRange")

@@ -59,3 +59,13 @@ def test_cli_refuses_a_bad_snapshot(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "not a valid sfscan-snapshot/1 snapshot" in done.stderr
     assert done.stdout == ""
+
+
+def test_cli_refuses_a_username_the_snapshot_does_not_have() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "orgsim", "--snapshot", str(FIXTURE), "--username", "nobody@x"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--username nobody@x: no active User with that Username" in done.stderr
+    assert done.stdout == ""

@@ -164,3 +164,5 @@ def test_every_query_the_scanner_sends_is_one_the_org_accepts(soql: str) -> None
     parsed = parse(soql, datetime(2026, 11, 28, tzinfo=UTC))
     section = "tooling" if parsed.sobject in plan.TOOLING_FIELDS else "sobject"
     check_query(parsed, section, parsed.sobject)  # raises the org's refusal
+    # Relative dates count in the scanner user's time zone: the scanner sends date-times.
+    assert not any(w in soql.upper() for w in ("LAST_N_DAYS", "TODAY", "YESTERDAY"))

@@ -52,6 +52,8 @@ def test_doctor_reports_everything_readable(
     code, report = doctor_json(sim, capsys)
     assert code == 0 and report["ok"] is True and not_readable(report) == set()
     assert report["api_version"] == "62.0"
+    policies = report["sources"]["metadata:ExtlClntAppOauthConfigurablePolicies"]
+    assert policies["api"] == "metadata" and policies["min_api_version"] == "60.0"
     assert report["daily_api"]["max"] == 15000
     assert report["scanner_user"]["api_only"] is True
     assert report["scanner_user"]["login_ip_ranges"] == ["203.0.113.10-203.0.113.20"]
@@ -61,7 +63,9 @@ def test_doctor_reports_everything_readable(
     ({"ManageUsers": False, "MonitorLoginHistory": False}, {"sobject:LoginHistory"},
      "Manage Users or Monitor Login History"),
     ({"CustomizeApplication": False}, {"sobject:OauthToken"}, "Customize Application"),
-    ({"ViewSetup": False}, SETUP_SOURCES, "View Setup and Configuration"),
+    ({"ViewSetup": False}, SETUP_SOURCES - {"sobject:PermissionSetAssignment"},
+     "View Setup and Configuration"),
+    ({"ViewSetup": False, "ManageUsers": False}, SETUP_SOURCES, "View Setup and Configuration"),
     ({"ModifyMetadata": False, "ModifyAllData": False}, METADATA_SOURCES, "Modify Metadata"),
 ])  # fmt: skip
 def test_doctor_names_exactly_what_a_missing_permission_hides(
@@ -92,6 +96,21 @@ def test_a_field_the_org_lacks_is_a_named_gap(
     assert code == 1
     assert not_readable(report) == {"sobject:LoginIpRange"}
     assert "LoginIpRange.StartAddress" in report["sources"]["sobject:LoginIpRange"]["reason"]
+
+
+@pytest.mark.parametrize(("faults", "missing"), [
+    (Faults(insufficient_access=frozenset({"LoginHistory"})), {"sobject:LoginHistory"}),
+    (Faults(invalid_type=frozenset({"PermissionSetGroup"})), {"sobject:PermissionSetGroup"}),
+    (Faults(invalid_type=frozenset({"ExternalClientApplication"})),
+     {"metadata:ExternalClientApplication"}),
+])  # fmt: skip
+def test_doctor_names_exactly_the_object_or_type_the_org_refuses(
+    sim: OrgSimulator, capsys: pytest.CaptureFixture[str], faults: Faults, missing: set[str]
+) -> None:
+    sim.set_faults(faults)
+    code, report = doctor_json(sim, capsys)
+    assert code == 1
+    assert not_readable(report) == missing
 
 
 def test_a_missing_optional_field_is_reported_but_everything_stays_readable(

@@ -48,10 +48,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", work / "dist", src)
     (wheel,) = (work / "dist").glob("sfscan-*.whl")
     env_dir = work / "venv"
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-    run(env_dir / "bin" / "python", "-m", "pip", "install", "-q", wheel)
+    venv.EnvBuilder(clear=True).create(env_dir)  # no pip of its own: ours installs into it
+    run(*pip_into(env_dir), wheel)
     (env_dir / "wheel-path").write_text(str(wheel))
     return env_dir
+
+
+def pip_into(env: Path) -> tuple[str | Path, ...]:
+    """``pip install`` into the venv at ``env`` (modules compile when first imported)."""
+    python = env / "bin" / "python"
+    return (sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-compile")
 
 
 def sfscan(env: Path, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -97,14 +103,7 @@ def test_html_without_the_reports_extra_says_how_to_get_it(installed: Path) -> N
 
 def test_the_reports_extra_makes_html_and_ocsf_work(installed: Path, tmp_path: Path) -> None:
     wheel = (installed / "wheel-path").read_text()
-    run(
-        installed / "bin" / "python",
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        f"sfscan[reports] @ file://{wheel}",
-    )
+    run(*pip_into(installed), f"sfscan[reports] @ file://{wheel}")
     report = tmp_path / "report.html"
     sfscan(installed, "scan", "--snapshot", DEMO, "--format", "html", "--output", report,
            "--fail-on", "none")  # fmt: skip

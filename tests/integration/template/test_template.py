@@ -249,8 +249,11 @@ def test_with_subnets_only_the_scan_function_joins_the_vpc(cfn_vpc: dict[str, An
     assert "${AWS::Region}:${AWS::AccountId}" in eni
 
 
-def test_subnets_without_security_groups_are_refused_before_deploying() -> None:
-    rule = source()["Rules"]["ScanVpcNeedsSecurityGroups"]
+def test_subnets_without_security_groups_are_refused_before_deploying(
+    translated: dict[str, Any],
+) -> None:
+    # The rule survives SAM's translation, so CloudFormation checks it before creating anything.
+    rule = translated["Rules"]["ScanVpcNeedsSecurityGroups"]
     params = {"ScanSubnetIds": ["subnet-0a1"], "ScanSecurityGroupIds": []}
     assert _value(rule["RuleCondition"], params, {}) is True
     assert _value(rule["Assertions"][0]["Assert"], params, {}) is False
@@ -483,3 +486,48 @@ def test_cfn_lint_finds_no_errors() -> None:
     # rc bit 2 = errors (4 = warnings, 8 = informational).
     assert proc.returncode & 2 == 0, proc.stdout + proc.stderr
     assert proc.returncode == 0, proc.stdout
+
+
+def test_samconfig_example_deploys_without_prompts_with_real_parameters() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml.example").read_text())["default"]
+    deploy = config["deploy"]["parameters"]
+    assert deploy["confirm_changeset"] is False and deploy["fail_on_empty_changeset"] is False
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["resolve_s3"] is True
+    assert config["global"]["parameters"]["stack_name"] and config["global"]["parameters"]["region"]
+    assert config["delete"]["parameters"]["no_prompts"] is True
+    params = source()["Parameters"]
+    for override in deploy["parameter_overrides"]:
+        name, _, value = override.partition("=")
+        assert name in params, name
+        allowed = params[name].get("AllowedValues")
+        assert allowed is None or value in allowed, override
+        pattern = params[name].get("AllowedPattern")
+        assert pattern is None or re.fullmatch(pattern, value), override
+
+
+def test_make_deploy_and_destroy_use_the_config_without_prompts() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    for target, expected in (
+        (
+            "deploy",
+            ["sam deploy", "--config-file samconfig.toml.example", "--no-confirm-changeset"],
+        ),
+        ("destroy", ["sam delete", "--config-file samconfig.toml.example", "--no-prompts"]),
+    ):
+        proc = subprocess.run(
+            ["make", "-n", target, "SAM_CONFIG=samconfig.toml.example"],
+            cwd=ROOT, capture_output=True, text=True, check=True, env=env, timeout=60,
+        )  # fmt: skip
+        flat = " ".join(proc.stdout.replace("\\\n", " ").split())
+        for part in expected:
+            assert part in flat, (target, flat)
+
+
+def test_every_parameter_is_documented_in_deploy_md() -> None:
+    table = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for name, param in source()["Parameters"].items():
+        row = f"| `{name}` |"
+        assert row in table, f"docs/deploy.md's parameter table lacks {name}"
+        default = param.get("Default", "")
+        shown = table.split(row, 1)[1].split("|", 1)[0].strip()
+        assert shown == (f"`{default}`" if str(default) else "empty"), (name, shown, default)

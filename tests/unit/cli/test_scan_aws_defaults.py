@@ -42,3 +42,30 @@ def test_asff_flags_beat_the_environment(aws: None, capsys: pytest.CaptureFixtur
     asff = json.loads(capsys.readouterr().out)
     assert {f["AwsAccountId"] for f in asff} == {"210987654321"}
     assert {f["ProductArn"].split(":")[3] for f in asff} == {"us-west-2"}
+
+
+def test_publish_finds_the_region_in_aws_region(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    session = boto3.session.Session(region_name="eu-central-1")
+    session.client("dynamodb").create_table(
+        TableName="findings",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    topic = session.client("sns").create_topic(Name="findings")["TopicArn"]
+    argv = ["publish", "--org", "acme", "--table", "findings", "--topic-arn", topic]
+    assert main(argv) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    # --region beats AWS_REGION: the table is not in us-west-2.
+    assert main([*argv, "--region", "us-west-2"]) == 2
+    assert "findings" in capsys.readouterr().err

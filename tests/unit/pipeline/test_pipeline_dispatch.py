@@ -110,8 +110,29 @@ def test_by_hand_run_scans_only_the_named_orgs(aws: Any) -> None:
 
 
 def test_scan_request_round_trip_and_bad_body() -> None:
-    req = ScanRequest("s1", "acme", "sfscan/orgs/acme", NOW)
+    req = ScanRequest("20261128T030000Z-a1", "acme", "sfscan/orgs/acme", NOW)
     assert ScanRequest.from_json(req.to_json()) == req
     assert "secret" not in json.loads(req.to_json())["secret_name"].replace("sfscan", "")
     with pytest.raises(InputError):
         ScanRequest.from_json('{"scan_id": "x"}')
+
+
+@pytest.mark.parametrize("scan_id", ["manual-1", "zzz", "2026-11-28", "20261128T030000Z"])
+def test_a_scan_id_that_does_not_sort_by_time_is_refused(scan_id: str) -> None:
+    # Scans of one org are ordered by scan id: "manual-1" would outrank every later scan.
+    def no_orgs() -> list[Any]:
+        raise AssertionError("nothing is listed or queued for a refused event")
+
+    with pytest.raises(InputError, match="time-sortable scan id"):
+        dispatch_scan_run(
+            {"scan_id": scan_id},
+            list_orgs=no_orgs,
+            queue=None,  # type: ignore[arg-type]
+            now=datetime(2026, 11, 28, tzinfo=UTC),
+        )
+
+
+def test_a_scan_message_whose_id_does_not_sort_by_time_is_refused() -> None:
+    body = ScanRequest("manual", "acme", "sfscan/orgs/acme", NOW).to_json()
+    with pytest.raises(InputError, match="does not sort by time"):
+        ScanRequest.from_json(body)

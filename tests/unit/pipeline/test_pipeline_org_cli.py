@@ -192,9 +192,9 @@ def test_remove_deletes_the_secret_and_keeps_findings_and_settings(
 
 @pytest.fixture
 def sim() -> Iterator[Any]:
-    from orgsim import OrgSimulator
+    from orgsim import Faults, OrgSimulator
 
-    with OrgSimulator(str(ROOT / "orgsim" / "orgs" / "demo.json")) as running:
+    with OrgSimulator(str(ROOT / "orgsim" / "orgs" / "demo.json"), faults=Faults()) as running:
         yield running
 
 
@@ -222,9 +222,9 @@ def test_test_logs_in_with_the_stored_secret_and_list_shows_the_result(
     flags = ["--table", "findings", "--ca-bundle", sim.ca_bundle, "--allow-host", "127.0.0.1"]
     assert main(["org", "test", "demo", *flags]) == 0
     out = capsys.readouterr().out
-    assert "demo: ready" in out and "logged in" in out
+    assert "demo: ready: everything readable" in out and "data sources:" in out
     assert main(["org", "test", "wrong", *flags]) == 3
-    assert "wrong: NOT READY" in capsys.readouterr().out
+    assert "wrong: NOT READY: cannot log in" in capsys.readouterr().out
     assert main(["org", "list", "--table", "findings"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert " ready " in lines["demo"]
@@ -232,3 +232,81 @@ def test_test_logs_in_with_the_stored_secret_and_list_shows_the_result(
     assert main(["org", "list", "--table", "findings", "--format", "json"]) == 0
     data = {o["org"]: o for o in json.loads(capsys.readouterr().out)}
     assert data["demo"]["readiness"]["ok"] is True and data["wrong"]["readiness"]["ok"] is False
+
+
+def test_test_names_what_the_scanner_cannot_read(
+    aws: Any, sim: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgsim import Faults
+
+    aws.client("secretsmanager").create_secret(
+        Name="sfscan/orgs/demo", SecretString=_jwt_secret(sim, sim.client_id)
+    )
+    sim.set_faults(Faults(missing_fields=frozenset({"LoginIpRange.StartAddress"})))
+    flags = ["--table", "findings", "--ca-bundle", sim.ca_bundle, "--allow-host", "127.0.0.1"]
+    assert main(["org", "test", "demo", *flags]) == 1
+    verdict = capsys.readouterr().out.splitlines()[-1]
+    assert verdict.startswith("org demo: NOT READY: 1 source(s) not readable: sobject:LoginIpRange")
+    assert main(["org", "list", "--table", "findings", "--format", "json"]) == 0
+    [org] = json.loads(capsys.readouterr().out)
+    assert org["readiness"]["ok"] is False and "LoginIpRange" in org["readiness"]["summary"]
+
+
+def test_replacing_an_old_secret_moves_its_embedded_settings_to_the_table(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    legacy = {**credentials_json("acme"), "settings": {"allowed_networks": ["198.51.100.0/24"]}}
+    aws.client("secretsmanager").create_secret(
+        Name="sfscan/orgs/acme", SecretString=json.dumps(legacy)
+    )
+    rotated = tmp_path / "acme.json"  # a new key or secret, no settings: the usual rotation
+    rotated.write_text(json.dumps(credentials_json("acme")))
+    argv = ["org", "add", "--name", "acme", "--secret-file", str(rotated)]
+    assert main(argv) == 2  # they would be lost without a table to move them to
+    assert "--table" in capsys.readouterr().err
+    assert "settings" in _secret(aws, "sfscan/orgs/acme")  # nothing changed
+    assert main([*argv, "--table", "findings"]) == 0
+    assert "settings" not in _secret(aws, "sfscan/orgs/acme")
+    store = OrgSettingsStore(aws.client("dynamodb"), "findings")
+    kept = store.get("acme")
+    assert kept is not None and [str(n) for n in kept.settings.allowed_networks] == [
+        "198.51.100.0/24"
+    ]
+    [change] = store.history("acme")
+    assert change.note == "moved out of the secret by sfscan org add"
+    # Registering again changes nothing in the table: it already holds the settings.
+    assert main([*argv, "--table", "findings"]) == 0
+    assert len(store.history("acme")) == 1
+
+
+STACK_TEMPLATE = {
+    "Resources": {
+        "FindingsTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+            },
+        }
+    },
+    "Outputs": {"FindingsTableName": {"Value": {"Ref": "FindingsTable"}}},
+}
+
+
+def test_stack_names_the_table(aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    aws.client("cloudformation").create_stack(
+        StackName="sfscan", TemplateBody=json.dumps(STACK_TEMPLATE)
+    )
+    aws.client("secretsmanager").create_secret(Name="sfscan/orgs/acme", SecretString="{}")
+    assert main(["org", "list", "--stack", "sfscan", "--format", "json"]) == 0
+    [org] = json.loads(capsys.readouterr().out)
+    assert org["org"] == "acme" and org["last_scan"] is None  # read from the stack's table
+    assert main(["org", "list", "--stack", "nope"]) == 2
+    assert "--stack nope" in capsys.readouterr().err

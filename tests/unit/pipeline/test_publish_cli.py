@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pipeline_fixtures import REGION, FakeContext, World, handler_world, load_handler
-from sfscan.cli import publish as publish_cli
+from sfscan.cli import aws as cli_aws
 from sfscan.cli.main import main
 from sfscan.publish.errors import SnsPublishError
 from sfscan.publish.sns import SnsPublisher
@@ -20,16 +20,16 @@ S1 = "20261128T030000Z-aaaa0001"
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with handler_world(monkeypatch) as w:
-        real_client = publish_cli._client
+        real_client = cli_aws.Aws.client
 
-        def client(service: str) -> Any:
+        def client(self: cli_aws.Aws, service: str) -> Any:
             if service == "dynamodbstreams":  # moto in process needs the endpoint spelled out
                 return w.session.client(
                     service, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
                 )
-            return real_client(service)
+            return real_client(self, service)
 
-        monkeypatch.setattr(publish_cli, "_client", client)
+        monkeypatch.setattr(cli_aws.Aws, "client", client)
         yield w
 
 

@@ -112,3 +112,14 @@ def test_the_lambda_logs_the_same_as_structured_fields(records: list[logging.Log
     assert fields["api_calls"] == 1 and fields["source"] == "User"
     assert fields["waiting_on"] == "LoginHistory"
     json.dumps(fields)  # plain JSON values
+
+
+def test_a_collection_that_fails_says_where_it_stopped() -> None:
+    tty = Tty()
+    with pytest.raises(RuntimeError), terminal_progress(False, print, stream=tty) as (progress, _):
+        assert progress is not None
+        progress("User: 40 record(s)")
+        raise RuntimeError("login refused")
+    last = tty.getvalue().splitlines()[-1]
+    assert f"sfscan: stopped after 1/{len(planned_sources())} sources" in last
+    assert "collected" not in last

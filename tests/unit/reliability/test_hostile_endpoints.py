@@ -3,16 +3,28 @@ the org simulator): redirects, drips, paging loops, foreign next pages, bad cert
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from reliab_kit import DEMO_SETTINGS_PATH, SilentListener, collect, credentials, demo, sim_only
+from reliab_kit import (
+    DEMO_SETTINGS_PATH,
+    DrippingServer,
+    SilentListener,
+    collect,
+    credentials,
+    demo,
+    sim_only,
+)
 from sfscan.collect.collector import collect_snapshot
-from sfscan.collect.http import HttpConfig
+from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.http import HttpConfig, ScanSession
 from sfscan.domain.errors import ScanIncompleteError
 from sfscan.domain.findings import Status
 from sfscan.domain.settings import load_settings
 from sfscan.engine import evaluate
 
 from orgsim import Faults, OrgSimulator
+from orgsim.auth import generate_key_material
 
 
 @pytest.mark.parametrize("endpoint", ["token", "rest", "soap"])
@@ -44,6 +56,23 @@ def test_a_server_dripping_every_answer_ends_the_scan_as_incomplete() -> None:
         sim.set_faults(Faults(drip_on=frozenset(range(1, 200)), drip_interval_ms=100))
         with pytest.raises(ScanIncompleteError, match=r"took longer than 0.2 s .*cut off"):
             collect(sim, concurrency=1, http_config=config)
+
+
+def test_a_server_dripping_its_status_line_is_cut_off_at_the_response_limit(
+    tmp_path: Path,
+) -> None:
+    # One byte every 50 ms never trips the read timeout between bytes; the ~120-byte head
+    # would take 6 s, the response limit is 0.5 s.
+    keys = generate_key_material(tmp_path)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    with DrippingServer(keys.tls_cert_file, keys.tls_key_file, head, 0.05) as server:
+        config = HttpConfig(sleep=lambda _: None, response_total_s=0.5, attempts=1)
+        session = ScanSession(HostPolicy(["127.0.0.1"]), ca_bundle=str(keys.tls_cert_file),
+                              config=config)  # fmt: skip
+        with pytest.raises(ScanIncompleteError, match=r"took longer than 0.5 s .*cut off"):
+            session.get(f"https://127.0.0.1:{server.port}/services/data/v62.0/limits")
+        # The client gave up while the headers were still arriving, not after they had.
+        assert server.sent < head.index(b"\r\n\r\n")
 
 
 def test_a_next_page_pointing_at_itself_makes_only_that_source_not_available() -> None:

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_ctrl_c_stops_a_live_scan_while_calls_are_in_flight(tmp_path: Path) -> N
             if "logged in to" in line:
                 break
         while sim.api_calls == 0:  # wait until a worker has a call in flight
-            pass
+            time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         # The old behaviour waited for every call in flight (60 s read timeout each); the guard
         # only keeps a regression from hanging the suite.

@@ -98,3 +98,9 @@ def test_tokens_without_an_app_name_are_a_gap_not_a_finding():
     result = run_rule("SF-CA-04", org.snapshot())
     assert result.findings == ()
     assert "name no app" in result.incomplete_rules["SF-CA-04"]
+
+
+def test_a_malformed_truncation_note_does_not_crash_the_rule():
+    org, _ = org_with_tokens("Shady Data Loader")
+    data = org.snapshot().model_copy(update={"collection": {"truncated": "yes"}})
+    assert by_resource(run_rule("SF-CA-04", data))["Shady Data Loader"].status is Status.FAILED

@@ -19,7 +19,7 @@ JSON. Evaluate it later with 'sfscan scan --snapshot FILE'. Sources the scanner'
 are recorded under "unavailable" and make the rules that need them NOT_AVAILABLE.
 
 exit codes: 0 saved, 2 bad input (flags, credentials, file), 3 incomplete (login refused, API
-limit reached, org unreachable; nothing is written).
+limit reached, org unreachable, --timeout passed; nothing is written), 4 internal error.
 """
 
 

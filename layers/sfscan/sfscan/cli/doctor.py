@@ -64,7 +64,7 @@ def render_table(readiness: Readiness) -> str:
         gaps = status.get("optional_fields_missing")
         extra = f"  (optional fields missing: {', '.join(gaps)})" if gaps else ""
         why = f"  {status['reason']}" if "reason" in status else ""
-        lines.append(f"  {mark:<8} {key}{why}{extra}")
+        lines.append(f"  {mark:<8} {key} ({status['api']}){why}{extra}")
     daily = data["daily_api"]
     lines.append(
         "daily API requests: "

@@ -22,7 +22,7 @@ from sfscan.cli import aws, live, org_settings
 from sfscan.cli.exit_codes import OK
 from sfscan.collect.credentials import ClientCredentialsAuth, OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError
-from sfscan.domain.settings import load_settings
+from sfscan.domain.settings import Settings, load_settings, parse_settings
 from sfscan.pipeline.dispatch import list_registered_orgs
 from sfscan.store.dynamodb import FindingsStore, StoreError
 from sfscan.store.items import ScanSummary
@@ -30,19 +30,23 @@ from sfscan.store.org_settings import OrgSettingsStore, Readiness
 
 DEFAULT_PREFIX = "sfscan/orgs/"
 TABLE_ENV = "SFSCAN_TABLE"
+STACK_ENV = "SFSCAN_STACK"
+RECOVERY_DAYS = (7, 30)  # Secrets Manager's RecoveryWindowInDays range
+TABLE_OUTPUT = "FindingsTableName"  # template.yaml's output
 ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 EPILOG = """\
 examples:
-  sfscan org add --name acme-prod --secret-file acme-prod.json --table TABLE
-  sfscan org settings acme-prod --settings acme-prod.settings.json --table TABLE
-  sfscan org settings acme-prod --history --table TABLE
-  sfscan org test acme-prod --table TABLE
-  sfscan org list --table TABLE
+  sfscan org add --name acme-prod --secret-file acme-prod.json --stack sfscan
+  sfscan org settings acme-prod --settings acme-prod.settings.json --stack sfscan
+  sfscan org settings acme-prod --history --stack sfscan
+  sfscan org test acme-prod --stack sfscan
+  sfscan org list --stack sfscan
   sfscan org remove acme-prod
 
-TABLE is the stack's FindingsTableName output (or set SFSCAN_TABLE). AWS credentials and region
-come from the standard chain (AWS_PROFILE, AWS_REGION, ...) or --profile / --region.
+--stack names the deployed stack (its FindingsTableName output is the table; or give --table, or
+set SFSCAN_STACK / SFSCAN_TABLE). AWS credentials and region come from the standard chain
+(AWS_PROFILE, AWS_REGION, ...) or --profile / --region.
 """
 
 
@@ -52,6 +56,11 @@ def _common(p: argparse.ArgumentParser, *, table: bool = True) -> None:
     )
     if table:
         p.add_argument("--table", help=f"the stack's findings table [{TABLE_ENV}]")
+        p.add_argument(
+            "--stack",
+            metavar="NAME",
+            help=f"read the table's name from this stack's outputs instead [{STACK_ENV}]",
+        )
     aws.add_aws_arguments(p)
 
 
@@ -115,13 +124,28 @@ def _register_remove(org_sub: Any) -> None:
 
 
 def table_name(args: argparse.Namespace, *, needed_for: str | None = None) -> str | None:
+    """--table, else SFSCAN_TABLE, else the FindingsTableName output of --stack / SFSCAN_STACK."""
     table = getattr(args, "table", None) or os.environ.get(TABLE_ENV) or None
+    stack = getattr(args, "stack", None) or os.environ.get(STACK_ENV) or None
+    if table is None and stack is not None:
+        table = stack_table(aws.from_args(args), stack)
     if table is None and needed_for:
         raise InputError(
-            f"{needed_for} are kept in the stack's findings table: give --table NAME (the "
-            f"stack's FindingsTableName output) or set {TABLE_ENV}"
+            f"{needed_for} are kept in the stack's findings table: give --stack NAME (or "
+            f"--table NAME, the stack's {TABLE_OUTPUT} output), or set {STACK_ENV} / {TABLE_ENV}"
         )
     return table
+
+
+def stack_table(session: aws.Aws, stack: str) -> str:
+    try:
+        stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except (ClientError, BotoCoreError) as exc:
+        raise aws.aws_error(f"--stack {stack}: cannot read the stack", exc) from None
+    for output in stacks[0].get("Outputs", []) if stacks else []:
+        if output.get("OutputKey") == TABLE_OUTPUT:
+            return str(output["OutputValue"])
+    raise InputError(f"--stack {stack}: the stack has no {TABLE_OUTPUT} output; is it sfscan's?")
 
 
 def check_name(name: str, prefix: str, flag: str = "NAME") -> None:
@@ -174,14 +198,49 @@ def _store_secret(sm: Any, name: str, secret_name: str, value: str) -> str:
         raise aws.aws_error(f"cannot store secret {secret_name}", exc) from None
 
 
+def _embedded_settings(sm: Any, secret_name: str) -> Settings | None:
+    """Settings embedded in the org's current secret (registrations before settings moved to
+    the table); None when there is no such secret or it holds none."""
+    try:
+        value = sm.get_secret_value(SecretId=secret_name)["SecretString"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise aws.aws_error(f"cannot read secret {secret_name}", exc) from None
+    except BotoCoreError as exc:
+        raise aws.aws_error(f"cannot read secret {secret_name}", exc) from None
+    try:
+        embedded = json.loads(value).get("settings")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return None if embedded is None else parse_settings(embedded, f"secret {secret_name}")
+
+
+def _settings_to_keep(
+    args: argparse.Namespace, credentials: OrgCredentials, session: aws.Aws, secret_name: str
+) -> tuple[Settings | None, str]:
+    """The settings to store with this registration and why: given (--settings or in the
+    credentials file), or moved out of the secret this registration replaces, so replacing an
+    older secret (a new key, say) never drops the settings it carried."""
+    if args.settings:
+        return load_settings(args.settings), "sfscan org add"
+    if credentials.settings is not None:
+        return credentials.settings, "sfscan org add"
+    table = table_name(args)
+    if table and OrgSettingsStore(session.client("dynamodb"), table).get(args.name) is not None:
+        return None, ""  # the table already holds them and wins
+    embedded = _embedded_settings(session.client("secretsmanager"), secret_name)
+    return embedded, "moved out of the secret by sfscan org add"
+
+
 def run_add(args: argparse.Namespace) -> int:
     check_name(args.name, args.prefix, "--name")
     credentials = live.credentials_from_args(args).model_copy(update={"name": args.name})
-    # Settings given here, or embedded in a credentials file, go to the table, not the secret.
-    settings = load_settings(args.settings) if args.settings else credentials.settings
-    table = table_name(args, needed_for="settings") if settings is not None else None
     session = aws.from_args(args)
     secret_name = args.prefix + args.name
+    # Settings go to the table, never the secret; checked before anything is stored.
+    settings, note = _settings_to_keep(args, credentials, session, secret_name)
+    table = table_name(args, needed_for="settings") if settings is not None else None
     how = _store_secret(
         session.client("secretsmanager"), args.name, secret_name, secret_json(credentials)
     )
@@ -190,15 +249,15 @@ def run_add(args: argparse.Namespace) -> int:
         f"{secret_name}"
     )
     if settings is None or table is None:
-        print("  no settings given: the stack's DefaultAllowedNetworks and LookbackDays apply")
+        print("  no new settings: the org's settings in the table (if any) or the defaults apply")
         return OK
-    org_settings.store_settings(session, table, args.name, settings, note="sfscan org add")
+    org_settings.store_settings(session, table, args.name, settings, note=note)
     return OK
 
 
 def run_remove(args: argparse.Namespace) -> int:
     check_name(args.name, args.prefix)
-    if not 7 <= args.recovery_days <= 30:
+    if not RECOVERY_DAYS[0] <= args.recovery_days <= RECOVERY_DAYS[1]:
         raise InputError("--recovery-days must be between 7 and 30 (Secrets Manager's limits)")
     secret_name = args.prefix + args.name
     sm = aws.from_args(args).client("secretsmanager")
@@ -296,7 +355,8 @@ def run_list(args: argparse.Namespace) -> int:
     print(format_org_table(names, latest, ready))
     if not table:
         print(
-            f"\n(readiness and last scans not shown: give --table NAME or set {TABLE_ENV})",
+            f"\n(readiness and last scans not shown: give --stack NAME or --table NAME, or set "
+            f"{STACK_ENV} / {TABLE_ENV})",
             file=sys.stderr,
         )
     return OK

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sfscan.cli import aws, live
-from sfscan.cli.exit_codes import INCOMPLETE, OK
+from sfscan.cli.exit_codes import INCOMPLETE, OK, VIOLATIONS
 from sfscan.collect.credentials import OrgCredentials, parse_credentials
 from sfscan.domain.errors import InputError, ScanIncompleteError
 from sfscan.domain.settings import Settings, load_settings
@@ -40,7 +40,9 @@ def register(org_sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
     p.set_defaults(handler=run_settings)
 
     t: argparse.ArgumentParser = org_sub.add_parser(
-        "test", help="log in with the stored secret and check what the scanner can read"
+        "test",
+        help="log in with the stored secret and check what the scanner can read (exit 0 ready, "
+        "1 something not readable, 3 cannot log in)",
     )
     t.add_argument("name", help="the org's name in sfscan")
     t.add_argument("--ca-bundle", metavar="FILE", help="PEM bundle to verify the org's TLS")
@@ -166,24 +168,27 @@ def _read_credentials(session: aws.Aws, secret_name: str) -> OrgCredentials:
     return parse_credentials(data, f"secret {secret_name}")
 
 
-def readiness_check(credentials: OrgCredentials, args: argparse.Namespace) -> tuple[bool, str]:
-    """Log in with the credentials; (ready, what was found)."""
-    from sfscan.collect.client import OrgClient
-    from sfscan.collect.http import ScanSession
+def readiness_check(credentials: OrgCredentials, args: argparse.Namespace) -> tuple[int, str]:
+    """Log in with the credentials and run the readiness check (as ``sfscan doctor`` does);
+    (exit code, one-line summary). The full report goes to stdout."""
+    from sfscan.cli.doctor import render_table
+    from sfscan.collect.readiness import check_credentials
 
-    policy = live.host_policy_from_args(args)
-    session = ScanSession(policy, ca_bundle=live._ca_bundle(args))
     try:
-        client = OrgClient(credentials, session, policy)
-        remaining = client.limits().get("DailyApiRequests", {}).get("Remaining")
+        readiness = check_credentials(
+            credentials,
+            host_policy=live.host_policy_from_args(args),
+            ca_bundle=live.ca_bundle_from_args(args),
+        )
     except (InputError, ScanIncompleteError) as exc:
-        return False, str(exc)
-    finally:
-        session.close()
-    return True, (
-        f"logged in to {client.grant.instance_url} ({credentials.flow}); "
-        f"{remaining if remaining is not None else 'unknown'} daily API requests remaining"
-    )
+        return INCOMPLETE, f"cannot log in: {str(exc).splitlines()[0]}"
+    sys.stdout.write(render_table(readiness))
+    missing = readiness.missing()
+    if readiness.ok:
+        return OK, f"everything readable ({readiness.instance_url}, API v{readiness.api_version})"
+    named = "; ".join(f"{key}: {why}" for key, why in missing.items())
+    problems = "; ".join(readiness.problems)
+    return VIOLATIONS, f"{len(missing)} source(s) not readable: {named or problems}"
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -193,7 +198,8 @@ def run_test(args: argparse.Namespace) -> int:
     table = table_name(args)
     session = aws.from_args(args)
     credentials = _read_credentials(session, args.prefix + args.name)
-    ok, summary = readiness_check(credentials, args)
+    code, summary = readiness_check(credentials, args)
+    ok = code == OK
     print(f"org {args.name}: {'ready' if ok else 'NOT READY'}: {summary}")
     if table:
         record = Readiness(args.name, datetime.now(UTC), session.caller()["Arn"], ok, summary)
@@ -203,4 +209,4 @@ def run_test(args: argparse.Namespace) -> int:
             raise InputError(str(exc)) from None
     else:
         print("sfscan: result not recorded for 'sfscan org list' (no --table)", file=sys.stderr)
-    return OK if ok else INCOMPLETE
+    return code

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from sfscan.cli import aws
 from sfscan.cli.exit_codes import OK
 from sfscan.domain.errors import InputError
 from sfscan.pipeline.publish import (
@@ -37,7 +38,8 @@ examples:
   sfscan publish --failure-queue https://sqs.eu-west-1.amazonaws.com/1234/sfscan-PublishFailure...
 
 --table, --topic-arn and --no-security-hub default to SFSCAN_TABLE, SFSCAN_TOPIC_ARN and
-SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region come from the usual AWS environment.
+SFSCAN_ENABLE_SECURITY_HUB. AWS credentials and region: the standard chain (AWS_PROFILE,
+AWS_REGION, ...) or --profile / --region.
 """
 HUB_ENV = "SFSCAN_ENABLE_SECURITY_HUB"
 LATEST = "\U0010ffff"  # sorts after every scan id: "the newest scan"
@@ -62,38 +64,27 @@ def register(sub: Any) -> None:
         default=os.environ.get(HUB_ENV, "true").strip().lower() == "false",
         help="do not import into Security Hub (the stack's EnableSecurityHub=false)",
     )
+    aws.add_aws_arguments(p)
     p.set_defaults(handler=run)
 
 
-def _client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    try:
-        return boto3.session.Session().client(  # type: ignore[call-overload]
-            service, config=Config(retries={"mode": "standard", "max_attempts": 5})
-        )
-    except NoRegionError:
-        raise InputError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)") from None
-
-
-def _deps(args: argparse.Namespace) -> PublishDeps:
+def _deps(args: argparse.Namespace, session: aws.Aws) -> PublishDeps:
     from sfscan.publish.securityhub import SecurityHubPublisher
     from sfscan.publish.sns import SnsPublisher
     from sfscan.store.dynamodb import FindingsStore
 
     if not args.table or not args.topic_arn:
         raise InputError("give --table and --topic-arn (or set SFSCAN_TABLE, SFSCAN_TOPIC_ARN)")
-    identity = _client("sts").get_caller_identity()
-    arn = str(identity["Arn"]).split(":")
-    sns = _client("sns")
-    location = AwsLocation(
-        account_id=str(identity["Account"]), region=str(sns.meta.region_name), partition=arn[1]
-    )
+    identity = session.caller()
+    arn = identity["Arn"].split(":")
+    sns = session.client("sns")
+    location = AwsLocation(account_id=identity["Account"], region=session.region, partition=arn[1])
     return PublishDeps(
-        store=FindingsStore(_client("dynamodb"), args.table),
+        store=FindingsStore(session.client("dynamodb"), args.table),
         notifier=SnsPublisher(sns, args.topic_arn),
-        security_hub=None if args.no_security_hub else SecurityHubPublisher(_client("securityhub")),
+        security_hub=None
+        if args.no_security_hub
+        else SecurityHubPublisher(session.client("securityhub")),
         location=location,
         clock=lambda: datetime.now(UTC),
     )
@@ -112,13 +103,18 @@ def _say(report: PublishReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sfscan.store.dynamodb import StoreError
+
     try:
-        deps = _deps(args)
+        session = aws.from_args(args)  # AWS_REGION / --region / --profile, the functions' retries
+        deps = _deps(args, session)
         if args.failure_queue:
-            return _redrive(args.failure_queue, deps)
+            return _redrive(args.failure_queue, deps, session)
         return _publish_org(args.org, args.scan_id, deps)
     except (ClientError, BotoCoreError) as exc:
         raise InputError(f"AWS refused the request: {exc}") from None
+    except StoreError as exc:  # e.g. no such table in this region: name it, no traceback
+        raise InputError(f"{exc} (check --table / SFSCAN_TABLE and the region)") from None
 
 
 def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
@@ -136,10 +132,10 @@ def _publish_org(org: str, scan_id: str | None, deps: PublishDeps) -> int:
     return OK
 
 
-def _redrive(queue_url: str, deps: PublishDeps) -> int:
+def _redrive(queue_url: str, deps: PublishDeps, session: aws.Aws) -> int:
     """Publish the scans each failure message points at, then delete the message."""
-    sqs = _client("sqs")
-    streams = _client("dynamodbstreams")
+    sqs = session.client("sqs")
+    streams = session.client("dynamodbstreams")
     handled = 0
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0

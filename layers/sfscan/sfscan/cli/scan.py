@@ -64,8 +64,10 @@ exit codes:
   0  scan done, no unsuppressed FAILED finding at or above --fail-on
   1  an unsuppressed FAILED finding at or above --fail-on (default {DEFAULT_FAIL_ON};
      INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL in any case, or "none" to never fail)
-  2  bad input: flags, settings or snapshot (message on stderr names the field)
-  3  the scan could not complete (auth refused, API limit reached, org unreachable)
+  2  bad input: flags, settings or snapshot (message on stderr names the file and field)
+  3  the scan could not complete (auth refused, API limit reached, org unreachable,
+     --timeout passed)
+  4  internal error (one line on stderr; --debug prints the traceback)
 
 examples:
   sfscan scan --snapshot orgsim/orgs/demo.json --settings orgsim/orgs/demo.settings.json

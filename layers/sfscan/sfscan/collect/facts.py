@@ -139,8 +139,9 @@ SOURCES: tuple[Source, ...] = (
     Source("sobject:PermissionSetAssignment", "rest", (
         *_plain("Id", "AssigneeId", "PermissionSetId", "PermissionSetGroupId", "IsActive"),
         F("ExpirationDate", min_api=52),
-        F("IsRevoked", min_api=57, required=False),
-    ), needs=(VIEW_SETUP,), used_for="who holds which set; revoked and expired ones ignored"),
+        F("IsRevoked", min_api=57, required=False, source="[doc] only where user access policies are enabled"),
+    ), needs=(VIEW_SETUP, MANAGE_USERS), used_for="who holds which set; revoked and expired ones ignored",
+        source="[doc] (Summer '20: View Setup and Configuration, Assign Permission Sets or Manage Users)"),
     Source("sobject:LoginIpRange", "rest", (
         F("Id"), F("ProfileId"),
         F("StartAddress", source=f"[doc] name {UNCONFIRMED}: IpStartAddress in some orgs?"),

@@ -4,7 +4,8 @@
 treatment as ours:
 - a timeout on every call (simple-salesforce sets none), and a total time per response: the read
   timeout only bounds the wait between two bytes, so the body is read in pieces against a clock
-  and a server dripping one byte every few seconds is cut off;
+  (and collect/watchdog.py shuts a connection whose headers are still arriving when the time is
+  up): a server dripping one byte every few seconds is cut off;
 - an overall deadline per scan (``HttpConfig.deadline_s``, or ``scan_deadline()`` around the
   whole scan): once it has passed no call is sent and the scan ends as incomplete;
 - ``verify=<ca bundle>`` per request: ``REQUESTS_CA_BUNDLE`` in the environment beats
@@ -43,6 +44,7 @@ from defusedxml import DefusedXmlException
 from sfscan.collect.deadline import Deadline, deadline_for
 from sfscan.collect.errors import ScanHalted
 from sfscan.collect.hosts import HostPolicy
+from sfscan.collect.watchdog import WatchedAdapter, response_time_limit
 from sfscan.domain.errors import ScanIncompleteError
 
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -184,6 +186,10 @@ def _is_certificate_problem(exc: requests.exceptions.SSLError) -> bool:
     return "certificate" in text or "hostname" in text
 
 
+def _cut_off(url: str, total_s: float) -> str:
+    return f"{_where(url)} took longer than {total_s:g} s to send one response (cut off)"
+
+
 def _refuse_redirect(url: str, response: requests.Response) -> ScanIncompleteError:
     target = urlsplit(response.headers.get("Location", ""))
     where = target.netloc.rpartition("@")[2] or urlsplit(url).netloc.rpartition("@")[2]
@@ -210,6 +216,7 @@ class ScanSession(requests.Session):
         self.config = config or HttpConfig()
         self.budget = budget or CallBudget()
         self.deadline: Deadline | None = deadline_for(self.config.deadline_s, self.config.clock)
+        self.mount("https://", WatchedAdapter())  # the clock also runs while headers arrive
         # Thread-local so concurrent workers never see each other's "this is the token call".
         self._local = threading.local()
 
@@ -290,12 +297,15 @@ class ScanSession(requests.Session):
         kwargs = {**kwargs, "timeout": kwargs.get("timeout") or (connect_s, read_s)}
         started = self.config.clock()
         try:
-            response = super().request(method, url, *args, **kwargs)
+            with response_time_limit(total_s):
+                response = super().request(method, url, *args, **kwargs)
         except requests.exceptions.SSLError as exc:
             if _is_certificate_problem(exc):
                 raise _certificate_failure(exc, url) from None
             return f"could not reach {_where(url)} ({type(exc).__name__})"
         except _TRANSIENT_ERRORS as exc:
+            if self.config.clock() - started >= total_s:
+                return _cut_off(url, total_s)
             return f"could not reach {_where(url)} ({type(exc).__name__})"
         if response.is_redirect:
             raise _refuse_redirect(url, response)
@@ -310,10 +320,7 @@ class ScanSession(requests.Session):
             while True:
                 if self.config.clock() - started > total_s:
                     response.close()
-                    return (
-                        f"{_where(url)} took longer than {total_s:g} s to send one response "
-                        "(cut off)"
-                    )
+                    return _cut_off(url, total_s)
                 chunk = response.raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break

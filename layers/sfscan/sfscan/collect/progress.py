@@ -137,12 +137,13 @@ class _StatusLine:
         while not self.stop.wait(TICK_S):
             self.draw(progress.state())
 
-    def close(self, progress: CollectionProgress) -> None:
+    def close(self, progress: CollectionProgress, *, failed: bool) -> None:
         self.stop.set()
         state = progress.state()
+        verb = "stopped after" if failed else "collected"
         with self.lock:
             self.stream.write(
-                f"\r\033[Ksfscan: collected {state.done}/{state.total} sources, "
+                f"\r\033[Ksfscan: {verb} {state.done}/{state.total} sources, "
                 f"{state.api_calls} API calls, {state.elapsed_s:.1f} s\n"
             )
             self.stream.flush()
@@ -166,10 +167,12 @@ def terminal_progress(
     progress = CollectionProgress(budget, line.draw)
     ticker = threading.Thread(target=line.tick, args=(progress,), daemon=True)
     ticker.start()
+    failed = True
     try:
         yield progress, budget
+        failed = False
     finally:
-        line.close(progress)
+        line.close(progress, failed=failed)  # the error, if any, is printed after this line
         ticker.join()
 
 

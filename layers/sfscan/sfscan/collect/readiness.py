@@ -23,7 +23,7 @@ from sfscan.collect.errors import RequestLimitReached, SourceUnavailable
 from sfscan.collect.hosts import HostPolicy
 from sfscan.collect.http import HttpConfig, ScanSession
 from sfscan.collect.metadata import MetadataReader
-from sfscan.collect.plan import plan_fields, select
+from sfscan.collect.plan import LISTED_METADATA_TYPES, plan_fields, select
 from sfscan.domain.errors import ScanIncompleteError
 
 Readable = bool | None  # None: could not be decided (the permissions were unreadable)
@@ -43,7 +43,10 @@ class SourceStatus:
         return f"{self.code or 'UNKNOWN'}: {self.reason}"
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"readable": self.readable}
+        src = facts.source(self.key)
+        out: dict[str, Any] = {"readable": self.readable, "api": src.api}
+        if src.min_api:
+            out["min_api_version"] = f"{src.min_api}.0"
         if self.reason:
             out["reason"] = self.unavailable_reason
         if self.optional_gaps:
@@ -183,8 +186,9 @@ def _fields_gap(
 
 
 def _metadata_probe(client: OrgClient) -> dict[str, str]:
-    """listMetadata of every metadata type the rules read: type -> why it failed."""
-    types = [s.name for s in facts.SOURCES if s.api == "metadata"]
+    """listMetadata of the metadata types the collector lists: type -> why it failed.
+    (SecuritySettings is read by name, not listed; its readiness is its permission.)"""
+    types = list(LISTED_METADATA_TYPES)
     reader = MetadataReader(client.soap, client.api_version)
     try:
         _, failed = reader.list_names(types)

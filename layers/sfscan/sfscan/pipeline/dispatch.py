@@ -53,6 +53,8 @@ class ScanRequest:
     def from_json(cls, body: str) -> ScanRequest:
         try:
             data = json.loads(body)
+            if not SCAN_ID.fullmatch(str(data["scan_id"])):
+                raise ValueError(f"scan_id {data['scan_id']!r} does not sort by time")
             return cls(
                 scan_id=str(data["scan_id"]),
                 org_name=str(data["org_name"]),
@@ -67,6 +69,22 @@ class ScanRequest:
 class DispatchResult:
     scan_id: str
     orgs: tuple[str, ...]
+
+
+# Scans of one org are ordered by scan id (sfscan.store: a newer scan supersedes an older one),
+# so every scan id must sort by time: "20261128T030000Z-1a2b3c4d".
+SCAN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-z]{1,32}")
+
+
+def given_scan_id(event: Mapping[str, Any]) -> str:
+    """A scan id the event names (a re-run of a known scan); "" when it names none."""
+    given = str(event.get("scan_id") or "")
+    if given and not SCAN_ID.fullmatch(given):
+        raise InputError(
+            f"scan_id {given!r} is not a time-sortable scan id like 20261128T030000Z-1a2b3c4d; "
+            "leave it out to start a new scan run"
+        )
+    return given
 
 
 def new_scan_id(event: Mapping[str, Any], now: datetime) -> str:
@@ -138,7 +156,7 @@ def dispatch_scan_run(
 ) -> DispatchResult:
     """Queue one scan per registered org. ``event["orgs"]`` (optional) limits the run to the
     named orgs, which is how a person scans one org now by hand."""
-    scan_id = str(event.get("scan_id") or "") or new_scan_id(event, now)
+    scan_id = given_scan_id(event) or new_scan_id(event, now)
     orgs = list_orgs()
     wanted = event.get("orgs")
     if wanted:

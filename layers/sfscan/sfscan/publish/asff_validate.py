@@ -171,6 +171,18 @@ def _check_associated_standards(compliance: Mapping[str, Any]) -> Iterator[str]:
             yield "Compliance.AssociatedStandards entries need a non-blank StandardsId"
 
 
+def _check_compliance(compliance: Mapping[str, Any]) -> Iterator[str]:
+    status = compliance.get("Status")
+    if status is not None and status not in COMPLIANCE_STATUSES:
+        yield f"Compliance.Status {status!r} is not one of {sorted(COMPLIANCE_STATUSES)}"
+    for reason in compliance.get("StatusReasons") or []:
+        if not reason.get("ReasonCode"):
+            yield "Compliance.StatusReasons entries need a ReasonCode"
+    if len(compliance.get("RelatedRequirements") or []) > MAX_RELATED_REQUIREMENTS:
+        yield f"Compliance.RelatedRequirements has more than {MAX_RELATED_REQUIREMENTS} items"
+    yield from _check_associated_standards(compliance)
+
+
 def _check_enums(d: Mapping[str, Any]) -> Iterator[str]:
     if "SchemaVersion" in d and d["SchemaVersion"] not in SCHEMA_VERSIONS:
         yield f"SchemaVersion {d['SchemaVersion']!r} is not one of {sorted(SCHEMA_VERSIONS)}"
@@ -181,15 +193,7 @@ def _check_enums(d: Mapping[str, Any]) -> Iterator[str]:
         yield from _check_severity(provider_severity, "FindingProviderFields.Severity")
     compliance = d.get("Compliance")
     if compliance is not None:
-        status = compliance.get("Status")
-        if status is not None and status not in COMPLIANCE_STATUSES:
-            yield f"Compliance.Status {status!r} is not one of {sorted(COMPLIANCE_STATUSES)}"
-        for reason in compliance.get("StatusReasons") or []:
-            if not reason.get("ReasonCode"):
-                yield "Compliance.StatusReasons entries need a ReasonCode"
-        if len(compliance.get("RelatedRequirements") or []) > MAX_RELATED_REQUIREMENTS:
-            yield f"Compliance.RelatedRequirements has more than {MAX_RELATED_REQUIREMENTS} items"
-        yield from _check_associated_standards(compliance)
+        yield from _check_compliance(compliance)
     if "RecordState" in d and d["RecordState"] not in RECORD_STATES:
         yield f"RecordState {d['RecordState']!r} is not one of {sorted(RECORD_STATES)}"
     workflow_status = (d.get("Workflow") or {}).get("Status")

@@ -29,7 +29,7 @@ from sfscan.rules._apps import (
     without_namespace,
 )
 from sfscan.rules._findings import HELP_OAUTH_USAGE, describe_missing
-from sfscan.rules._values import as_text, id18, id_key, parse_time
+from sfscan.rules._values import as_text, id18, id_key, nested, parse_time
 from sfscan.rules.base import Outcome, Rule, RuleMeta, RuleResult
 from sfscan.rules.context import EvaluationContext
 
@@ -172,7 +172,7 @@ def evaluate(ctx: EvaluationContext) -> RuleResult:
         holders.setdefault(app, _TokenHolder(app)).add(row)
     if nameless:
         out.gap(f"{nameless} OAuth token(s) name no app")
-    if (why := ctx.snapshot.collection.get("truncated", {}).get(OAUTH_SOURCE)) is not None:
+    if (why := nested(ctx.snapshot.collection, "truncated", OAUTH_SOURCE)) is not None:
         out.gap(f"{OAUTH_SOURCE} was read only in part: {why}")
     unreadable = _unreadable_lists(ctx)
     if unreadable:

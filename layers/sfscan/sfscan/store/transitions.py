@@ -120,8 +120,11 @@ def _transition(previous: TrackedFinding | None, current: Finding) -> tuple[Tran
     """(what this judgement does to the key, whether a violation is open afterwards)."""
     was_open = previous is not None and previous.open
     if current.status is Status.FAILED:
-        # An open violation whose suppression ended is notified once as if new.
-        unsuppressed = previous is not None and previous.finding.suppressed
+        # An open violation whose suppression ended is notified once as if new (suppressed at
+        # its last FAILED judgement, even if judged NOT_AVAILABLE since).
+        unsuppressed = previous is not None and (
+            previous.finding.suppressed or previous.accepted_risk is not None
+        )
         reopened = was_open and unsuppressed and not current.suppressed
         return (Transition.OPENED if not was_open or reopened else Transition.UNCHANGED), True
     if current.status is Status.PASSED and was_open:
