@@ -10,13 +10,11 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from orgsim.soql import SoqlError, malformed, parse_datetime
+from orgsim.soql import SoqlError, malformed
 from orgsim.soql_ast import (
     Aggregate,
     BoolOp,
@@ -29,6 +27,13 @@ from orgsim.soql_ast import (
     Not,
     Query,
 )
+from orgsim.soql_index import (
+    SortedIndex,
+    candidates,
+    row_test,
+    rows_until,
+)
+from orgsim.soql_index import as_datetime as _as_datetime
 
 Record = dict[str, Any]
 MAX_GROUPS = 2000
@@ -57,72 +62,6 @@ class ObjectData:
         if found is None:
             found = self._indexes[key] = SortedIndex.build(self.rows, name, kind)
         return found
-
-
-@dataclass(frozen=True)
-class SortedIndex:
-    """(comparison key, row position) pairs in key order; rows the literal kind never matches
-    (None, booleans, text that is no date-time) are left out."""
-
-    keys: list[Any]
-    positions: list[int]
-    by_position: list[Any]  # each row's key (None: the row never matches such a literal)
-
-    @staticmethod
-    def build(rows: tuple[tuple[Record, int], ...], name: str, kind: str) -> SortedIndex:
-        by_position = [_index_key(rec.get(name), kind) for rec, _ in rows]
-        pairs = [(key, position) for position, key in enumerate(by_position) if key is not None]
-        pairs.sort(key=lambda pair: pair[0])
-        return SortedIndex([k for k, _ in pairs], [p for _, p in pairs], by_position)
-
-    def test(self, op: str, literal: Literal) -> Callable[[int], bool]:
-        """``value <op> literal`` for the row at a position, from its key (as ``compare``)."""
-        keys = self.by_position
-        if isinstance(literal, DateRange):
-            low, high = literal.start, literal.end
-            return {
-                "=": lambda p: keys[p] is not None and low <= keys[p] < high,
-                "<": lambda p: keys[p] is not None and keys[p] < low,
-                "<=": lambda p: keys[p] is not None and keys[p] < high,
-                ">": lambda p: keys[p] is not None and keys[p] >= high,
-                ">=": lambda p: keys[p] is not None and keys[p] >= low,
-            }[op]
-        text = str(literal).casefold()
-        return {
-            "=": lambda p: keys[p] is not None and keys[p] == text,
-            "<": lambda p: keys[p] is not None and keys[p] < text,
-            "<=": lambda p: keys[p] is not None and keys[p] <= text,
-            ">": lambda p: keys[p] is not None and keys[p] > text,
-            ">=": lambda p: keys[p] is not None and keys[p] >= text,
-        }[op]
-
-    def span(self, op: str, literal: Literal) -> tuple[int, int]:
-        """The slice of ``positions`` whose rows can satisfy ``value <op> literal``."""
-        low: Any
-        high: Any
-        if isinstance(literal, DateRange):
-            low, high = literal.start, literal.end  # [start, end) as datetimes
-        else:
-            low = high = str(literal).casefold()
-        n = len(self.keys)
-        left = bisect.bisect_left
-        right = bisect.bisect_right if not isinstance(literal, DateRange) else left
-        spans = {
-            "=": (left(self.keys, low), right(self.keys, high)),
-            "<": (0, left(self.keys, low)),
-            "<=": (0, right(self.keys, high)),
-            ">": (right(self.keys, high), n),
-            ">=": (left(self.keys, low), n),
-        }
-        return spans[op]
-
-
-def _index_key(value: Any, kind: str) -> Any:
-    if value is None or isinstance(value, bool):
-        return None
-    if kind == "time":
-        return _as_datetime(value)
-    return str(value).casefold()
 
 
 @dataclass(frozen=True)
@@ -184,23 +123,6 @@ def synthetic_id(prefix: str, row_index: int, copy: int = 0) -> str:
 
 
 # -- value semantics --------------------------------------------------------------------------
-
-_DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?")
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    return _parse_datetime_text(value) if isinstance(value, str) else None
-
-
-@functools.lru_cache(maxsize=1 << 20)
-def _parse_datetime_text(value: str) -> datetime | None:
-    # Cached: every query over LoginHistory compares the same LoginTime strings again.
-    if _DATETIME_TEXT.match(value):
-        try:
-            return parse_datetime(value if "T" in value or " " in value else value + "T00:00:00Z")
-        except ValueError:
-            return None
-    return None
 
 
 def sort_key(value: Any) -> tuple[int, Any]:
@@ -372,10 +294,10 @@ def evaluate(query: Query, data: ObjectData) -> Outcome:
     select = [res.expr(item.expr) for item in query.select]
     rows = _first_groups_rows(query, res, data, where)
     if rows is None:
-        test = _row_test(data, where)
+        test = row_test(data, where, matches)
         rows = [
             (i, rec, w)
-            for i in _candidates(data, where)
+            for i in candidates(data, where)
             for rec, w in (data.rows[i],)
             if w > 0 and test(i)
         ]
@@ -394,56 +316,6 @@ def evaluate(query: Query, data: ObjectData) -> Outcome:
     return Outcome(stop - start, tuple(segments), fields, None, data.id_prefix)
 
 
-_INDEXED_OPS = frozenset({"=", "<", "<=", ">", ">="})
-
-
-def _narrowing(cond: Condition) -> list[Comparison]:
-    """The comparisons every matching row must satisfy (the top-level AND's parts)."""
-    parts = cond.parts if isinstance(cond, BoolOp) and cond.op == "AND" else (cond,)
-    return [
-        p
-        for p in parts
-        if isinstance(p, Comparison)
-        and p.op in _INDEXED_OPS
-        and (isinstance(p.value, DateRange | str))
-    ]
-
-
-def _candidates(data: ObjectData, where: Condition | None) -> Iterator[int] | range:
-    """Row positions that may match, in row order: the narrowest indexed field's rows, its
-    comparisons intersected (every candidate is still checked against the whole condition)."""
-    spans: dict[tuple[str, str], tuple[int, int]] = {}
-    for comparison in _narrowing(where) if where is not None else []:
-        kind = "time" if isinstance(comparison.value, DateRange) else "text"
-        lo, hi = data.index(comparison.field, kind).span(comparison.op, comparison.value)  # type: ignore[arg-type]
-        known_lo, known_hi = spans.get((comparison.field, kind), (lo, hi))
-        spans[(comparison.field, kind)] = (max(lo, known_lo), min(hi, known_hi))
-    if not spans:
-        return range(len(data.rows))
-    (name, kind), (lo, hi) = min(spans.items(), key=lambda item: item[1][1] - item[1][0])
-    positions = data.index(name, kind).positions
-    return iter(sorted(itertools.islice(positions, lo, max(lo, hi))))
-
-
-def _row_test(data: ObjectData, where: Condition | None) -> Callable[[int], bool]:
-    """Whether the row at a position matches: from the indexes' keys when the condition is an
-    AND of indexable comparisons (what the collector sends), else ``matches``."""
-    if where is None:
-        return lambda position: True
-    parts = where.parts if isinstance(where, BoolOp) and where.op == "AND" else (where,)
-    indexed = _narrowing(where)
-    if len(indexed) != len(parts):
-        return lambda position: matches(data.rows[position][0], where)
-    tests = [
-        data.index(c.field, "time" if isinstance(c.value, DateRange) else "text").test(
-            c.op,
-            c.value,  # type: ignore[arg-type]
-        )
-        for c in indexed
-    ]
-    return lambda position: all(test(position) for test in tests)
-
-
 def _first_groups_rows(
     query: Query, res: _Resolver, data: ObjectData, where: Condition | None
 ) -> list[tuple[int, Record, int]] | None:
@@ -456,44 +328,11 @@ def _first_groups_rows(
     if not isinstance(first.expr, Field) or first.descending:
         return None
     name = res.field(first.expr.name)
-    index = data.index(name, "text")
-    if name not in {res.field(g) for g in query.group_by} or len(index.keys) != len(data.rows):
-        return None  # not grouped by it, or some rows hold no text value (NULLS FIRST)
-    lo, hi = 0, len(index.keys)
-    for comparison in _narrowing(where) if where is not None else []:
-        if comparison.field == name and isinstance(comparison.value, str):
-            c_lo, c_hi = index.span(comparison.op, comparison.value)
-            lo, hi = max(lo, c_lo), min(hi, c_hi)
+    if name not in {res.field(g) for g in query.group_by}:
+        return None
     group_by = tuple(res.field(g) for g in query.group_by)
-    return _rows_until(data, where, index, (lo, hi), (query.offset or 0) + query.limit, group_by)
-
-
-def _rows_until(
-    data: ObjectData,
-    where: Condition | None,
-    index: SortedIndex,
-    span: tuple[int, int],
-    wanted: int,
-    group_by: tuple[str, ...],
-) -> list[tuple[int, Record, int]]:
-    """Matching rows in index order until ``wanted`` groups are complete (the rows sharing the
-    last group's key value are all read: ties are the org's to order)."""
-    seen: set[tuple[Any, ...]] = set()
-    rows: list[tuple[int, Record, int]] = []
-    stop_key: Any = None
-    test = _row_test(data, where)
-    for at in range(*span):
-        key = index.keys[at]
-        if stop_key is not None and key != stop_key:
-            break
-        rec, weight = data.rows[index.positions[at]]
-        if weight <= 0 or not test(index.positions[at]):
-            continue
-        rows.append((index.positions[at], rec, weight))
-        seen.add(tuple(rec.get(g) for g in group_by))
-        if stop_key is None and len(seen) >= wanted:
-            stop_key = key
-    return rows
+    wanted = (query.offset or 0) + query.limit
+    return rows_until(data, where, name, wanted, group_by, matches)
 
 
 def _cut(rows: list[tuple[int, Record, int]], start: int, stop: int) -> Iterator[Segment]:
