@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s) {unknown}; choose from {list(sections)}")
     print(f"sfscan benchmarks on {platform.python_implementation()} {platform.python_version()}")
     started = time.perf_counter()
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    # A partial run (--only) keeps the other sections' records; a full run replaces them all.
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() and args.only else {}
     old = {r["measurement"]: r for r in previous.get("measurements", []) if "measurement" in r}
     for name in chosen:
         for row in sections[name]():
