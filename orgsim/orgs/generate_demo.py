@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sfscan.rules._values import id18  # the scanner's own 15 -> 18 character conversion
+
 SEED = 20261128
 CAPTURED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DOMAIN = "acme.example.com"
@@ -36,21 +38,7 @@ RecordT = dict[str, Any]
 
 # -- Salesforce ids ----------------------------------------------------------------------------
 
-_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def sf_id18(id15: str) -> str:
-    """The 18-character case-safe id: Salesforce's checksum of upper-case positions."""
-    assert len(id15) == 15
-    suffix = ""
-    for chunk in range(3):
-        bits = 0
-        for i, ch in enumerate(id15[chunk * 5 : chunk * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        suffix += _SUFFIX_ALPHABET[bits]
-    return id15 + suffix
 
 
 class IdFactory:
@@ -68,7 +56,7 @@ class IdFactory:
         for _ in range(10):
             value, rem = divmod(value, 62)
             body = _BASE62[rem] + body
-        return sf_id18(prefix + "5g" + body)
+        return id18(prefix + "5g" + body)
 
 
 def sf_time(when: datetime) -> str:
@@ -218,7 +206,7 @@ class DemoOrg:
     def __init__(self) -> None:
         self.rng = random.Random(SEED)
         self.ids = IdFactory()
-        self.org_id = sf_id18("00D5g000004DEMO")
+        self.org_id = id18("00D5g000004DEMO")
         self.licenses = {k: {"Id": self.ids.new("100"), "Name": v} for k, v in LICENSES.items()}
         self.profiles: dict[str, RecordT] = {}
         self.profile_sets: dict[str, RecordT] = {}
@@ -440,6 +428,11 @@ class DemoOrg:
                 )
 
     def build_logins(self) -> None:
+        self._human_logins()
+        self._integration_logins()
+        self._number_logins()
+
+    def _human_logins(self) -> None:
         rng = self.rng
         # Humans: UI logins on weekdays from the office or home; some use the mobile app.
         for name, _profile, active in HUMANS:
@@ -461,6 +454,7 @@ class DemoOrg:
                 when = self.at(rng.randrange(1, 29), 9)
                 self.login(uname, when, "Application", home, "Browser", status="Invalid Password")
 
+    def _integration_logins(self) -> None:
         dc = [f"{DATACENTER_V4}.{n}" for n in (21, 22, 23)]
         # mulesoft: API from its narrow HQ range only. Blocked and failed attempts from a Tor
         # exit, and a UI login older than the window, must not count against it.
@@ -555,6 +549,8 @@ class DemoOrg:
         self.api_daily(cloud, [f"{DATACENTER_V6}::30"], "Acme Warehouse Sync", 1)
         self.login(cloud, self.at(4, 16), UNKNOWN_LOGIN_TYPE, f"{DATACENTER_V6}::30", "N/A")
 
+    def _number_logins(self) -> None:
+        """Ids in time order and API-style times, once every login is known."""
         self.logins.sort(key=lambda r: (r["LoginTime"], r["UserId"]))
         for row in self.logins:
             row["Id"] = self.ids.new("0Ya")

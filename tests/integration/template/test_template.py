@@ -74,23 +74,32 @@ def _value(node: Any, params: dict[str, Any], conditions: dict[str, bool]) -> An
         return node
     if len(node) == 1:
         [(key, arg)] = node.items()
-        if key == "Ref" and arg == "AWS::NoValue":
-            return NO_VALUE
-        if key == "Ref" and arg in params:
-            return params[arg]
-        if key == "Fn::If":
-            return _value(arg[1] if conditions[arg[0]] else arg[2], params, conditions)
-        if key == "Fn::Equals":
-            left, right = (_value(a, params, conditions) for a in arg)
-            return left == right
-        if key == "Fn::Not":
-            return not _value(arg[0], params, conditions)
-        if key == "Fn::Join":
-            return arg[0].join(_value(arg[1], params, conditions))
-        if key == "Condition":
-            return conditions[arg]
+        result = _intrinsic(key, arg, params, conditions)
+        if result is not NOT_INTRINSIC:
+            return result
     out = {k: _value(v, params, conditions) for k, v in node.items()}
     return {k: v for k, v in out.items() if v is not NO_VALUE}
+
+
+NOT_INTRINSIC = object()
+
+
+def _intrinsic(key: str, arg: Any, params: dict[str, Any], conditions: dict[str, bool]) -> Any:
+    """The value of {key: arg} when it is a function evaluated here, else NOT_INTRINSIC."""
+    if key == "Ref":
+        return NO_VALUE if arg == "AWS::NoValue" else params.get(arg, NOT_INTRINSIC)
+    if key == "Fn::If":
+        return _value(arg[1] if conditions[arg[0]] else arg[2], params, conditions)
+    if key == "Fn::Equals":
+        left, right = (_value(a, params, conditions) for a in arg)
+        return left == right
+    if key == "Fn::Not":
+        return not _value(arg[0], params, conditions)
+    if key == "Fn::Join":
+        return arg[0].join(_value(arg[1], params, conditions))
+    if key == "Condition":
+        return conditions[arg]
+    return NOT_INTRINSIC
 
 
 def deployed(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
