@@ -80,3 +80,13 @@ def test_a_rule_returns_its_gaps_with_its_findings_and_the_engine_merges_them(ru
     assert not hasattr(ctx, "incomplete") and not hasattr(ctx, "note_incomplete")
     merged = evaluate(snapshot, ctx.settings, rules=[rule])
     assert bool(got.gaps) == (rule.meta.id in merged.incomplete_rules)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.meta.id)
+def test_every_source_a_rule_reads_is_in_the_collectors_fact_table(rule):
+    """The fact table (collect/facts.py) is the one list of what the collector reads, what it
+    needs and from which API version; a rule may not depend on data it does not list."""
+    from sfscan.collect.facts import BY_KEY
+
+    read = {*rule.meta.needs, *rule.meta.optional_needs}
+    assert read - set(BY_KEY) == set()
