@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -249,6 +250,8 @@ class OrgApi:
         tooling = rest.startswith("tooling/") or rest == "tooling"
         resource = rest[len("tooling/") :] if tooling else rest
         head, _, tail = resource.partition("/")
+        if head == "composite" and not tail and not tooling and req.method == "POST":
+            return self._composite(req, version, call, caller)
         if req.method != "GET":
             return error_response(
                 405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed"
@@ -274,6 +277,39 @@ class OrgApi:
         if describe:
             return self._describe(version, describe.group(1), tooling, caller)
         return error_response(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def _composite(self, req: Request, version: str, call: int, caller: Caller) -> Response:
+        """``POST /composite``: up to 25 subrequests answered in one response, counted as one
+        API call (as Salesforce documents). Only the GET subrequests the scanner sends
+        (describe, query) are served; each runs as its own request would, without its own call."""
+        try:
+            subrequests = json.loads(req.body or b"{}")["compositeRequest"]
+            most = facts.COMPOSITE_MAX_SUBREQUESTS
+            if not isinstance(subrequests, list) or not 0 < len(subrequests) <= most:
+                raise ValueError(f"compositeRequest must hold 1 to {most} subrequests")
+        except (ValueError, KeyError, TypeError) as exc:
+            return error_response(400, "JSON_PARSER_ERROR", str(exc))
+        answers = [self._subrequest(sub, version, call, caller) for sub in subrequests]
+        return json_response(200, {"compositeResponse": answers})
+
+    def _subrequest(self, sub: Any, version: str, call: int, caller: Caller) -> dict[str, Any]:
+        url = str(sub.get("url", "")) if isinstance(sub, dict) else ""
+        ref = sub.get("referenceId") if isinstance(sub, dict) else None
+        path, _, query = url.partition("?")
+        match = _DATA_PATH.match(path)
+        if match is None or match.group(1) != version:
+            resp = error_response(400, "INVALID_URL", f"subrequest URL not supported: {url}")
+        else:
+            params = dict(urllib.parse.parse_qsl(query))
+            inner = Request(str(sub.get("method", "GET")), path, params, {})
+            rest = (match.group(2) or "/").strip("/")
+            resp = self._rest(inner, version, rest, call, caller)
+        return {
+            "body": json.loads(resp.body or b"null"),
+            "httpHeaders": {},
+            "httpStatusCode": resp.status,
+            "referenceId": ref,
+        }
 
     def _query(
         self, version: str, soql: str, tooling: bool, batch_size: int, caller: Caller

@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from sfscan.collect import facts
 from sfscan.collect.auth import TokenGrant, request_token
 from sfscan.collect.credentials import OrgCredentials
 from sfscan.collect.errors import (
@@ -80,6 +82,8 @@ class OrgClient:
         self.renewals = 0
         self._generation = 0  # bumped by each renewal, so workers renew once, not each
         self.api_version = credentials.api_version
+        # sObject -> described field names, or why describe failed (see prefetch_describes).
+        self._described: dict[str, set[str] | SourceUnavailable] = {}
 
     def __repr__(self) -> str:  # never show the token
         return f"OrgClient(instance_url={self.grant.instance_url!r})"
@@ -180,8 +184,39 @@ class OrgClient:
         return total
 
     def describe_field_names(self, sobject: str) -> set[str]:
+        cached = self._described.get(sobject)
+        if isinstance(cached, SourceUnavailable):
+            raise SourceUnavailable(cached.code, cached.message)
+        if cached is not None:
+            return set(cached)
         described: Any = self.call(lambda: self.sf.restful(f"sobjects/{sobject}/describe"))
-        return {str(f.get("name")) for f in (described or {}).get("fields", [])}
+        return _field_names(described)
+
+    def prefetch_describes(self, sobjects: Iterable[str]) -> None:
+        """Describe several sObjects with REST Composite: up to 25 describes in one request,
+        which Salesforce counts as one API call; ``describe_field_names`` then answers from
+        it. Called before the concurrent collection starts, so the cache is only read later."""
+        names = [n for n in dict.fromkeys(sobjects) if n not in self._described]
+        size = facts.COMPOSITE_MAX_SUBREQUESTS
+        for start in range(0, len(names), size):
+            chunk = names[start : start + size]
+            body = json.dumps({"compositeRequest": [self._describe_request(n) for n in chunk]})
+            try:
+                answer: Any = self.call(
+                    partial(self.sf.restful, "composite", method="POST", data=body)
+                )
+            except SourceUnavailable:
+                return  # Composite refused: describe one by one instead
+            subs = answer.get("compositeResponse") if isinstance(answer, dict) else None
+            if not isinstance(subs, list) or len(subs) != len(chunk):
+                return  # an answer we cannot pair up: describe one by one instead
+            for name, sub in zip(chunk, subs, strict=True):
+                self._described[name] = _described_or_error(sub)
+
+    def _describe_request(self, sobject: str) -> dict[str, str]:
+        # Object names come from the fact table, never from input.
+        url = f"/services/data/v{self.api_version}/sobjects/{sobject}/describe"
+        return {"method": "GET", "url": url, "referenceId": sobject}
 
     def limits(self) -> dict[str, Any]:
         result: Any = self.call(lambda: self.sf.limits())
@@ -223,3 +258,19 @@ class OrgClient:
                 "try again later"
             )
         return root
+
+
+def _field_names(described: Any) -> set[str]:
+    fields = described.get("fields") if isinstance(described, dict) else None
+    return {str(f.get("name")) for f in fields or [] if isinstance(f, dict)}
+
+
+def _described_or_error(sub: Any) -> set[str] | SourceUnavailable:
+    """One Composite subresponse: the described field names, or the error it carries."""
+    status = sub.get("httpStatusCode") if isinstance(sub, dict) else None
+    body = sub.get("body") if isinstance(sub, dict) else None
+    if status == 200 and isinstance(body, dict):
+        return _field_names(body)
+    error = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    code = str(error.get("errorCode") or ("NOT_FOUND" if status == 404 else f"HTTP_{status}"))
+    return SourceUnavailable(code, str(error.get("message") or "describe failed").strip())

@@ -217,6 +217,9 @@ ANSWERS = {
 OAUTH_TOKEN_BATCH = 500  # [doc] OauthToken: query() returns 500 rows a batch
 OAUTH_TOKEN_CAP = 2500  # [doc] OauthToken: queryMore() stops after 2,500 rows in all
 MAX_AGGREGATE_ROWS = 2000  # [doc] one batch of a GROUP BY answer
+# [doc] REST Composite (POST /composite): up to 25 subrequests, and "the entire series of
+# requests counts as a single call toward your API limits" (REST API Developer Guide).
+COMPOSITE_MAX_SUBREQUESTS = 25
 
 
 def source(key: str) -> Source:

@@ -123,7 +123,9 @@ class Readiness:
 
 
 def _describe(client: OrgClient, src: facts.Source) -> set[str]:
-    path = ("tooling/" if src.api == "tooling" else "") + f"sobjects/{src.name}/describe"
+    if src.api != "tooling":
+        return client.describe_field_names(src.name)  # from the Composite prefetch
+    path = f"tooling/sobjects/{src.name}/describe"
     described: Any = client.call(lambda: client.sf.restful(path))
     return {str(f.get("name")) for f in (described or {}).get("fields", [])}
 
@@ -297,6 +299,8 @@ def _scanner_control(
 def check(client: OrgClient) -> Readiness:
     """Run every readiness check against the org the client is logged in to."""
     problems: list[str] = []
+    # Every REST describe this check needs, in one Composite call (25 describes per call).
+    client.prefetch_describes(s.name for s in facts.SOURCES if s.api == "rest")
     held = _permissions(client, problems)
     metadata_errors = _metadata_probe(client)
     described: dict[str, set[str] | None] = {}
