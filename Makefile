@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint complexity typecheck unit bench build deploy destroy clean
+.PHONY: demo test lint complexity typecheck browser unit bench build deploy destroy clean
 
 # Dev dependencies that live in this repository: the org simulator and the local pipeline harness
 # (their own distributions; the sfscan wheel and the Lambda layer ship neither).
@@ -28,8 +28,15 @@ complexity: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The HTML report's browser test drives Debian's chromium (never a downloaded browser): install it
+# when it is missing and we may (root, apt-get), else say what to install.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { echo "make test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; }
+
 # Prints the pytest wall time (startup, collection and the run on 2 workers) after pytest's summary.
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/cfn-lint template.yaml
 	@start=$$(date +%s%N); status=0; $(BIN)/pytest -n 2 -q || status=$$?; \
 	end=$$(date +%s%N); \
