@@ -115,33 +115,41 @@ class OrgSimulator:
         self._tmp = Path(tempfile.mkdtemp(prefix="orgsim-"))
         try:
             self._keys: KeyMaterial = generate_key_material(self._tmp)
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(self._keys.tls_cert_file, self._keys.tls_key_file)
             self.store = OrgStore(self._snapshot)
             self.username = self._login_user()
             self._sessions = Sessions(str(self.store.org.get("Id", "")))
             # Bind first: the URLs (and the JWT audience) need the real port.
-            self._server = _Server(self._port, None, context)  # type: ignore[arg-type]
-            port = self._server.server_address[1]
-            self.login_url = self.instance_url = f"https://127.0.0.1:{port}"
+            self.login_url = self.instance_url = self._bind()
             tokens = TokenEndpoint(
                 self.store, self._sessions, self.client_id, self.client_secret,
                 self._keys.jwt_cert_file, self.login_url, self.username,
             )  # fmt: skip
             full = None if self._username else self.username
             self._api = OrgApi(self.store, self._sessions, tokens, self._faults, full)
-            self._server.api = self._api
             user = self.store.user_by_username(self.username) or {}
             self._token = self._sessions.issue(self.username, str(user.get("Id", "")), 0)
-            # A short poll: stop() waits for the serving loop to notice (0.5 s by default).
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(0.05,), name="orgsim", daemon=True
-            )
-            self._thread.start()
+            self._serve()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _bind(self) -> str:
+        """Listen on 127.0.0.1 and return the org's URL (login and instance)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self._keys.tls_cert_file, self._keys.tls_key_file)
+        self._server = _Server(self._port, None, context)  # type: ignore[arg-type]
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def _serve(self) -> None:
+        """Answer requests from now on, with the ``OrgApi`` built for the URL ``_bind`` gave."""
+        assert self._server is not None
+        self._server.api = self._api
+        # A short poll: stop() waits for the serving loop to notice (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="orgsim", daemon=True
+        )
+        self._thread.start()
 
     def _login_user(self) -> str:
         if self._username is None:

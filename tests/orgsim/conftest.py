@@ -1,4 +1,9 @@
-"""Fixtures for the org simulator tests: a running simulator and real simple-salesforce clients."""
+"""Fixtures for the org simulator tests: a simulator and real simple-salesforce clients.
+
+The simulators here are ``InProcessOrg``s: the clients' requests go straight to ``OrgApi.handle``
+(no socket, TLS or server thread). Tests that prove the HTTPS layer start an ``OrgSimulator``
+themselves (test_cli.py, test_https.py, the admin call from another process in test_admin.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.metadata import SfdcMetadataApi
 
 from orgsim import Faults, OrgSimulator
+from orgsim.inprocess import InProcessOrg
 
 
 @pytest.fixture(scope="session")
@@ -23,14 +29,14 @@ def snapshot_dict() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def shared_sim() -> Iterator[OrgSimulator]:
     """One simulator for tests that only read and add no faults."""
-    with OrgSimulator(FIXTURE) as sim:
+    with InProcessOrg(FIXTURE) as sim:
         yield sim
 
 
 @pytest.fixture
 def sim() -> Iterator[OrgSimulator]:
     """A fresh simulator for tests that change faults, counters or data."""
-    with OrgSimulator(FIXTURE, faults=Faults()) as fresh:
+    with InProcessOrg(FIXTURE, faults=Faults()) as fresh:
         yield fresh
 
 

@@ -14,6 +14,7 @@ from sfscan.collect.metadata import list_metadata_envelope
 from sfscan.domain.errors import InputError
 
 from orgsim import OrgSimulator
+from orgsim.inprocess import InProcessOrg
 
 ETL = "etl@acme.example"
 ETL_ID = "005SIM000000001AAA"
@@ -49,13 +50,13 @@ def user_ids(sim: OrgSimulator, sobject: str) -> set[str]:
 def test_login_history_without_the_permission_is_the_callers_own_rows_and_no_error(
     snapshot_dict: dict[str, Any],
 ) -> None:
-    with OrgSimulator(snapshot_dict) as full:
+    with InProcessOrg(snapshot_dict) as full:
         assert user_ids(full, "LoginHistory") == {ETL_ID, VENDOR_ID}
     limited = with_profile(snapshot_dict, ManageUsers=False, MonitorLoginHistory=False)
-    with OrgSimulator(limited, username=ETL) as sim:
+    with InProcessOrg(limited, username=ETL) as sim:
         assert user_ids(sim, "LoginHistory") == {ETL_ID}
     either = with_profile(snapshot_dict, ManageUsers=False, MonitorLoginHistory=True)
-    with OrgSimulator(either, username=ETL) as sim:
+    with InProcessOrg(either, username=ETL) as sim:
         assert user_ids(sim, "LoginHistory") == {ETL_ID, VENDOR_ID}
 
 
@@ -65,9 +66,9 @@ def test_oauth_tokens_without_customize_application_are_the_callers_own(
     data = copy.deepcopy(snapshot_dict)
     token = data["sobjects"]["OauthToken"][0]
     data["sobjects"]["OauthToken"].append(dict(token, UserId=VENDOR_ID, AppName="Vendor"))
-    with OrgSimulator(with_profile(data, CustomizeApplication=False), username=ETL) as sim:
+    with InProcessOrg(with_profile(data, CustomizeApplication=False), username=ETL) as sim:
         assert user_ids(sim, "OauthToken") == {ETL_ID}
-    with OrgSimulator(with_profile(data, CustomizeApplication=True), username=ETL) as sim:
+    with InProcessOrg(with_profile(data, CustomizeApplication=True), username=ETL) as sim:
         assert user_ids(sim, "OauthToken") == {ETL_ID, VENDOR_ID}
 
 
@@ -75,7 +76,7 @@ def test_setup_objects_without_view_setup_answer_an_error_naming_it(
     snapshot_dict: dict[str, Any],
 ) -> None:
     limited = with_profile(snapshot_dict, ViewSetup=False, ManageUsers=False)
-    with OrgSimulator(limited, username=ETL) as sim:
+    with InProcessOrg(limited, username=ETL) as sim:
         answers = [
             query(sim, f"SELECT Id FROM {sobject}")
             for sobject in ("Profile", "PermissionSetAssignment", "LoginIpRange")
@@ -96,7 +97,7 @@ def test_metadata_api_needs_modify_metadata_or_modify_all_data(
     snapshot_dict: dict[str, Any], metadata: bool, all_data: bool, refused: bool
 ) -> None:
     data = with_profile(snapshot_dict, ModifyMetadata=metadata, ModifyAllData=all_data)
-    with OrgSimulator(data, username=ETL) as sim:
+    with InProcessOrg(data, username=ETL) as sim:
         answer = trusting_session(sim).post(
             f"{sim.instance_url}/services/Soap/m/62.0",
             data=list_metadata_envelope(sim.access_token, ["ConnectedApp"], "62.0"),
@@ -134,13 +135,13 @@ def test_user_permission_access_counts_only_live_assignments(
         {"Id": "0PaSIM000000009AAA", "AssigneeId": ETL_ID,
          "PermissionSetId": "0PSSIM000000009AAA", "IsActive": True, **change}
     )  # fmt: skip
-    with OrgSimulator(data, username=ETL) as sim:
+    with InProcessOrg(data, username=ETL) as sim:
         assert permissions(sim)["PermissionsManageUsers"] is granted
 
 
 def test_the_default_user_is_a_fully_provisioned_scanner(snapshot_dict: dict[str, Any]) -> None:
     data = with_profile(snapshot_dict, ManageUsers=False, MonitorLoginHistory=False)
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         assert sim.username == ETL
         assert user_ids(sim, "LoginHistory") == {ETL_ID, VENDOR_ID}
         assert permissions(sim)["PermissionsApiUserOnly"] is True
@@ -149,4 +150,4 @@ def test_the_default_user_is_a_fully_provisioned_scanner(snapshot_dict: dict[str
 def test_an_unknown_or_inactive_username_is_refused() -> None:
     for username in ("nobody@acme.example", "old@acme.example"):
         with pytest.raises(InputError, match="no active User"):
-            OrgSimulator(FIXTURE, username=username).start()
+            InProcessOrg(FIXTURE, username=username).start()

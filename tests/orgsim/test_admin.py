@@ -1,14 +1,18 @@
-"""Admin changes while the org runs: a demo can show a fix turning into a resolution."""
+"""Admin changes while the org runs: a demo can show a fix turning into a resolution.
+
+In process (``InProcessOrg``), except the admin call over HTTPS, which needs the real server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from orgsim_testkit import FIXTURE
 from simple_salesforce import Salesforce, format_soql
 
 from orgsim import OrgSimulator
 from orgsim.admin import call_admin
+from orgsim.inprocess import InProcessOrg
 from orgsim.store import AdminError
 
 ETL, VENDOR = "005SIM000000001AAA", "005SIM000000004AAA"
@@ -46,7 +50,7 @@ def test_in_process_changes_show_in_later_reads(
 
 
 def test_admin_changes_do_not_touch_the_callers_snapshot(snapshot_dict: dict[str, object]) -> None:
-    with OrgSimulator(snapshot_dict) as sim:
+    with InProcessOrg(snapshot_dict) as sim:
         sim.set_ip_relaxation("Acme_ETL", "ENFORCE")
     apps = snapshot_dict["metadata"]["ConnectedApp"]  # type: ignore[index]
     assert apps[0]["oauthPolicy"]["ipRelaxation"] == "BYPASS"
@@ -69,9 +73,17 @@ def test_impossible_changes_are_refused(
         change(sim)
 
 
+@pytest.fixture
+def https_sim() -> Iterator[OrgSimulator]:
+    with OrgSimulator(FIXTURE) as served:
+        yield served
+
+
 def test_admin_over_https_from_another_process(
-    sim: OrgSimulator, client: Callable[..., Salesforce]
+    https_sim: OrgSimulator, client: Callable[..., Salesforce]
 ) -> None:
+    # call_admin speaks HTTPS (another process has no InProcessOrg): the real server, on a socket.
+    sim = https_sim
     result = call_admin(
         sim.instance_url, sim.access_token, sim.ca_bundle,
         "add_permission_set_assignment", assignee_id=ETL, permission_set_id=API_ONLY_SET,

@@ -1,4 +1,7 @@
-"""``python -m orgsim``: one JSON line when ready, serves, stops cleanly on SIGTERM."""
+"""``python -m orgsim``: one JSON line when ready, serves, stops cleanly on SIGTERM.
+
+A real process serving HTTPS on a socket, as it must be; the other orgsim tests are in process
+(see conftest.py) except test_https.py and the admin call in test_admin.py."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from orgsim_testkit import trusting_session
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -15,6 +16,7 @@ from simple_salesforce.exceptions import (
 )
 
 from orgsim import Faults, OrgSimulator
+from orgsim.inprocess import InProcessOrg
 
 USERS = "SELECT Id FROM User"
 
@@ -91,7 +93,7 @@ def test_object_faults_refuse_soql(
 
 def test_truncated_body_cannot_be_parsed(sim: OrgSimulator) -> None:
     sim.set_faults(Faults(truncate_body_on=frozenset({1})))
-    resp = requests.get(
+    resp = trusting_session(sim).get(
         f"{sim.instance_url}/services/data/v62.0/query/",
         params={"q": USERS},
         headers={"Authorization": f"Bearer {sim.access_token}"},
@@ -114,7 +116,7 @@ def test_latency_and_daily_max(sim: OrgSimulator, client: Callable[..., Salesfor
 def test_faults_given_at_start(client: Callable[..., Salesforce]) -> None:
     from orgsim_testkit import FIXTURE
 
-    with OrgSimulator(FIXTURE, faults=Faults(server_error_on=frozenset({1}))) as sim:
+    with InProcessOrg(FIXTURE, faults=Faults(server_error_on=frozenset({1}))) as sim:
         with pytest.raises(SalesforceGeneralError):
             client(sim).query(USERS)
         assert sim.api_calls == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import requests
+from orgsim_testkit import trusting_session
 from simple_salesforce import Salesforce
 from zeep.exceptions import Fault
 
@@ -104,7 +104,7 @@ def test_soap_responses_carry_the_usage_header(sim: OrgSimulator) -> None:
         "<soapenv:Body><m:readMetadata><m:type>SecuritySettings</m:type>"
         "<m:fullNames>Security</m:fullNames></m:readMetadata></soapenv:Body></soapenv:Envelope>"
     )
-    resp = requests.post(
+    resp = trusting_session(sim).post(
         f"{sim.instance_url}/services/Soap/m/62.0",
         data=envelope,
         headers={"Content-Type": "text/xml", "SOAPAction": '""'},

@@ -13,6 +13,7 @@ from sfscan.collect import plan
 from sfscan.collect.readiness import last_login_query, scanner_profile_queries
 
 from orgsim import Faults, OrgSimulator
+from orgsim.inprocess import InProcessOrg
 from orgsim.refusals import check_query
 from orgsim.soql import parse
 
@@ -52,7 +53,7 @@ def test_more_groups_than_one_batch_is_the_orgs_aggregate_error(
     data["sobjects"]["LoginHistory"] = [
         dict(row, SourceIp=f"10.0.{i // 250}.{i % 250}") for i in range(2001)
     ]
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         answer = query(sim, "SELECT SourceIp, COUNT(Id) FROM LoginHistory GROUP BY SourceIp")
     assert answer.status_code == 400
     error = answer.json()[0]
@@ -66,7 +67,7 @@ def test_oauth_tokens_come_500_a_batch_2500_in_all_without_ids(
     data = copy.deepcopy(snapshot_dict)
     token = data["sobjects"]["OauthToken"][0]
     data["sobjects"]["OauthToken"] = [dict(token, UseCount=i) for i in range(2700)]
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         session = trusting_session(sim)
         auth = {"Authorization": f"Bearer {sim.access_token}"}
         first = query(sim, "SELECT Id, AppName FROM OauthToken").json()
@@ -89,11 +90,11 @@ def test_last_n_days_counts_in_the_callers_time_zone(snapshot_dict: dict[str, An
     data = copy.deepcopy(snapshot_dict)
     rows = data["sobjects"]["LoginHistory"]
     soql = "SELECT COUNT() FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:0"
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         utc_today = query(sim, soql).json()["totalSize"]
     for user in data["sobjects"]["User"]:
         user["TimeZoneSidKey"] = "America/Los_Angeles"
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         la_today = query(sim, soql).json()["totalSize"]
     start_utc = datetime(2026, 11, 28, tzinfo=UTC)
     start_la = datetime(2026, 11, 28, 8, tzinfo=UTC)
@@ -120,7 +121,7 @@ def test_describe_gives_filterable_and_groupable_from_the_fact_table(
 def test_a_field_the_org_does_not_have_is_not_described_and_refused(
     snapshot_dict: dict[str, Any],
 ) -> None:
-    with OrgSimulator(
+    with InProcessOrg(
         snapshot_dict, Faults(missing_fields=frozenset({"LoginIpRange.StartAddress"}))
     ) as sim:
         answer = query(sim, "SELECT Id, StartAddress FROM LoginIpRange")

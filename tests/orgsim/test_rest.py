@@ -6,12 +6,12 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-import requests
-from orgsim_testkit import FIXTURE
+from orgsim_testkit import FIXTURE, trusting_session
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from orgsim import OrgSimulator
+from orgsim.inprocess import InProcessOrg
 
 BATCH_200 = {"Sforce-Query-Options": "batchSize=200"}
 
@@ -91,7 +91,7 @@ def test_weighted_login_history_rows(
              "LoginTime": "2026-11-27T10:00:00.000+0000"},
         ],
     }  # fmt: skip
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         sf = client(sim)
         assert sf.query("SELECT COUNT() FROM LoginHistory")["totalSize"] == 2500
         rows = list(sf.query_all_iter("SELECT Id, SourceIp FROM LoginHistory"))
@@ -153,13 +153,13 @@ def test_an_empty_object_knows_its_documented_fields(
 ) -> None:
     data = dict(snapshot_dict)
     data["sobjects"] = {**snapshot_dict["sobjects"], "OauthToken": []}  # type: ignore[dict-item]
-    with OrgSimulator(data) as sim:
+    with InProcessOrg(data) as sim:
         result = client(sim).query("SELECT AppName, UserId, UseCount FROM OauthToken")
     assert result == {"totalSize": 0, "done": True, "records": []}
 
 
 def test_versions_list_needs_no_token(shared_sim: OrgSimulator) -> None:
-    resp = requests.get(
+    resp = trusting_session(shared_sim).get(
         f"{shared_sim.instance_url}/services/data/", verify=shared_sim.ca_bundle, timeout=30
     )
     assert resp.status_code == 200
@@ -168,7 +168,7 @@ def test_versions_list_needs_no_token(shared_sim: OrgSimulator) -> None:
 
 def test_missing_or_wrong_token_is_invalid_session(shared_sim: OrgSimulator) -> None:
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):
-        resp = requests.get(
+        resp = trusting_session(shared_sim).get(
             f"{shared_sim.instance_url}/services/data/v62.0/query/",
             params={"q": "SELECT Id FROM User"},
             headers=headers,
@@ -196,5 +196,5 @@ def test_snapshot_can_be_given_as_path_dict_or_model(snapshot_dict: dict[str, ob
     from sfscan.domain.snapshot import parse_snapshot
 
     for given in (FIXTURE, str(FIXTURE), snapshot_dict, parse_snapshot(snapshot_dict)):
-        with OrgSimulator(given) as sim:  # type: ignore[arg-type]
+        with InProcessOrg(given) as sim:  # type: ignore[arg-type]
             assert sim.username == "etl@acme.example"
