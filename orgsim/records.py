@@ -1,6 +1,7 @@
 """Record builders for a simulated org: plain record dicts with the field names of the snapshot
-format (docs/snapshot-data.md). Shared by the tests (tests/builders.py) and the synthetic-org
-generator (orgsim.generate); keyword arguments override or add fields (``Id=...`` included).
+format (docs/snapshot-data.md). Shared by the tests (tests/builders.py), the synthetic-org
+generator (orgsim.generate) and the demo org's (orgsim/orgs/generate_demo.py); keyword arguments
+override or add fields (``Id=...`` included).
 """
 
 from __future__ import annotations
@@ -212,9 +213,14 @@ def make_connected_app(
     oauth: bool = True,
     admin_approved: bool | None = True,
     run_as: str | None = None,
+    oauth_config: Mapping[str, Any] | None = None,
+    oauth_policy: Mapping[str, Any] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """ConnectedApp metadata; ``oauth=False`` makes an app without oauthConfig."""
+    """ConnectedApp metadata; ``oauth=False`` makes an app without oauthConfig.
+
+    ``oauth_config`` and ``oauth_policy`` override or add fields of oauthConfig and oauthPolicy.
+    """
     record: dict[str, Any] = {"fullName": full_name, "label": label or full_name, **fields}
     if oauth:
         config: dict[str, Any] = {"callbackUrl": "https://example.com/cb", "scopes": ["Api"]}
@@ -223,11 +229,11 @@ def make_connected_app(
         if run_as is not None:
             config["isClientCredentialEnabled"] = True
             config["oauthClientCredentialUser"] = run_as
-        record["oauthConfig"] = config
+        record["oauthConfig"] = {**config, **(oauth_config or {})}
         policy: dict[str, Any] = {"refreshTokenPolicy": "infinite"}
         if ip_relaxation is not None:
             policy["ipRelaxation"] = ip_relaxation
-        record["oauthPolicy"] = policy
+        record["oauthPolicy"] = {**policy, **(oauth_policy or {})}
     return record
 
 

@@ -22,6 +22,25 @@ from typing import Any
 
 from sfscan.rules._values import id18  # the scanner's own 15 -> 18 character conversion
 
+from orgsim.records import (
+    iso,
+    make_assignment,
+    make_connected_app,
+    make_connected_application,
+    make_eca,
+    make_eca_policy,
+    make_ip_range,
+    make_license,
+    make_login,
+    make_oauth_token,
+    make_permission_set,
+    make_permission_set_group,
+    make_profile,
+    make_profile_permission_set,
+    make_security_settings,
+    make_user,
+)
+
 SEED = 20261128
 CAPTURED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DOMAIN = "acme.example.com"
@@ -57,11 +76,6 @@ class IdFactory:
             value, rem = divmod(value, 62)
             body = _BASE62[rem] + body
         return id18(prefix + "5g" + body)
-
-
-def sf_time(when: datetime) -> str:
-    """Date-times as the REST API returns them."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 # -- the org's configuration -------------------------------------------------------------------
@@ -117,18 +131,12 @@ PROFILES: dict[str, tuple[str, str, bool, tuple[str, ...], tuple[tuple[str, str,
     "portal": ("Customer Community User", "Community", False, (), ()),
 }
 
-# key: (name, label, type, api_only, excessive permissions)
-PERMISSION_SETS: dict[str, tuple[str, str, str, bool, tuple[str, ...]]] = {
-    "api_only": ("API_Only_Access", "API Only Access", "Regular", True, ()),
-    "integration_access": (
-        "Integration_Access",
-        "Integration Access",
-        "Regular",
-        False,
-        ("ViewAllData",),
-    ),
-    "data_export": ("Data_Export_Admin", "Data Export Admin", "Regular", False, ("ModifyAllData",)),
-    "sales_ops": ("Sales_Operations", "Sales Operations", "Regular", False, ()),
+# key: (name, api_only, excessive permissions); the label is the name with spaces
+PERMISSION_SETS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "api_only": ("API_Only_Access", True, ()),
+    "integration_access": ("Integration_Access", False, ("ViewAllData",)),
+    "data_export": ("Data_Export_Admin", False, ("ModifyAllData",)),
+    "sales_ops": ("Sales_Operations", False, ()),
 }
 PSG_NAME = "Integration_Baseline"  # its aggregate set grants API Only
 # A group Salesforce is still recalculating (Status Outdated): its aggregate permissions may be
@@ -207,7 +215,7 @@ class DemoOrg:
         self.rng = random.Random(SEED)
         self.ids = IdFactory()
         self.org_id = id18("00D5g000004DEMO")
-        self.licenses = {k: {"Id": self.ids.new("100"), "Name": v} for k, v in LICENSES.items()}
+        self.licenses = {k: make_license(v, Id=self.ids.new("100")) for k, v in LICENSES.items()}
         self.profiles: dict[str, RecordT] = {}
         self.profile_sets: dict[str, RecordT] = {}
         self.ranges: list[RecordT] = []
@@ -221,97 +229,60 @@ class DemoOrg:
 
     def build_profiles(self) -> None:
         for key, (name, lic, api_only, granted, ranges) in PROFILES.items():
-            pid = self.ids.new("00e")
-            perms = {f"Permissions{p}": p in granted for p in EXCESSIVE}
-            self.profiles[key] = {
-                "Id": pid,
-                "Name": name,
-                "UserLicenseId": self.licenses[lic]["Id"],
-                "PermissionsApiUserOnly": api_only,
+            perms: RecordT = {f"Permissions{p}": p in granted for p in EXCESSIVE}
+            profile = make_profile(
+                name, license=self.licenses[lic], api_only=api_only, Id=self.ids.new("00e"), **perms
+            )
+            self.profiles[key] = profile
+            # Every profile has an underlying, profile-owned set, named by the 15-character id.
+            self.profile_sets[key] = make_profile_permission_set(
+                profile,
+                Id=self.ids.new("0PS"),
+                Name="X" + profile["Id"][:15],
+                Label=profile["Id"][:15],
+                PermissionsApiUserOnly=api_only,
                 **perms,
-            }
-            # Every profile has an underlying, profile-owned permission set.
-            self.profile_sets[key] = {
-                "Id": self.ids.new("0PS"),
-                "Name": "X" + pid[:15],
-                "Label": pid[:15],
-                "IsOwnedByProfile": True,
-                "ProfileId": pid,
-                "PermissionSetGroupId": None,
-                "Type": "Profile",
-                "PermissionsApiUserOnly": api_only,
-                **perms,
-            }
+            )
             for start, end, desc in ranges:
                 self.ranges.append(
-                    {
-                        "Id": self.ids.new("00a"),
-                        "ProfileId": pid,
-                        "StartAddress": start,
-                        "EndAddress": end,
-                        "Description": desc,
-                    }
+                    make_ip_range(profile, start, end, Id=self.ids.new("00a"), Description=desc)
                 )
 
     def build_permission_sets(self) -> None:
-        for key, (name, label, type_, api_only, granted) in PERMISSION_SETS.items():
-            self.sets[key] = {
-                "Id": self.ids.new("0PS"),
-                "Name": name,
-                "Label": label,
-                "IsOwnedByProfile": False,
-                "ProfileId": None,
-                "PermissionSetGroupId": None,
-                "Type": type_,
-                "PermissionsApiUserOnly": api_only,
-                **{f"Permissions{p}": p in granted for p in EXCESSIVE},
-            }
-        self.psg = {
-            "Id": self.ids.new("0PG"),
-            "DeveloperName": PSG_NAME,
-            "MasterLabel": "Integration Baseline",
-            "Status": "Updated",
-        }
+        for key, (name, api_only, granted) in PERMISSION_SETS.items():
+            perms: RecordT = {f"Permissions{p}": p in granted for p in EXCESSIVE}
+            self.sets[key] = make_permission_set(
+                name, api_only=api_only, Id=self.ids.new("0PS"), **perms
+            )
+        self.psg = make_permission_set_group(PSG_NAME, Id=self.ids.new("0PG"))
         # The group's aggregate set carries the group's combined permissions.
-        self.sets["psg_aggregate"] = {
-            "Id": self.ids.new("0PS"),
-            "Name": "Aggregate_" + PSG_NAME,
-            "Label": "Integration Baseline",
-            "IsOwnedByProfile": False,
-            "ProfileId": None,
-            "PermissionSetGroupId": self.psg["Id"],
-            "Type": "Group",
-            "PermissionsApiUserOnly": True,
+        self.sets["psg_aggregate"] = self.aggregate_set(self.psg)
+        self.outdated_psg = make_permission_set_group(
+            OUTDATED_PSG_NAME, Id=self.ids.new("0PG"), Status="Outdated"
+        )
+        self.sets["outdated_aggregate"] = self.aggregate_set(self.outdated_psg)
+
+    def aggregate_set(self, group: RecordT) -> RecordT:
+        """A group's aggregate permission set: API Only, none of the excessive permissions."""
+        return make_permission_set(
+            "Aggregate_" + group["DeveloperName"],
+            api_only=True,
+            group=group,
+            Id=self.ids.new("0PS"),
+            Label=group["MasterLabel"],
             **{f"Permissions{p}": False for p in EXCESSIVE},
-        }
-        self.outdated_psg = {
-            "Id": self.ids.new("0PG"),
-            "DeveloperName": OUTDATED_PSG_NAME,
-            "MasterLabel": "Integration Legacy Bundle",
-            "Status": "Outdated",
-        }
-        self.sets["outdated_aggregate"] = {
-            "Id": self.ids.new("0PS"),
-            "Name": "Aggregate_" + OUTDATED_PSG_NAME,
-            "Label": "Integration Legacy Bundle",
-            "IsOwnedByProfile": False,
-            "ProfileId": None,
-            "PermissionSetGroupId": self.outdated_psg["Id"],
-            "Type": "Group",
-            "PermissionsApiUserOnly": True,
-            **{f"Permissions{p}": False for p in EXCESSIVE},
-        }
+        )
 
     def add_user(self, uname: str, name: str, profile: str, active: bool, utype: str) -> RecordT:
-        user = {
-            "Id": self.ids.new("005"),
-            "Username": uname,
-            "Name": name,
-            "IsActive": active,
-            "UserType": utype,
-            "ProfileId": self.profiles[profile]["Id"],
-            "LastLoginDate": None,
-        }
+        user = make_user(
+            uname,
+            self.profiles[profile],
+            active=active,
+            user_type=utype,
+            Id=self.ids.new("005"),
+            Name=name,
+            LastLoginDate=None,
+        )
         self.users[uname] = user
         self.assign(uname, self.profile_sets[profile]["Id"])
         return user
@@ -327,15 +298,15 @@ class DemoOrg:
         revoked: bool = False,
     ) -> None:
         self.assignments.append(
-            {
-                "Id": self.ids.new("0Pa"),
-                "AssigneeId": self.users[uname]["Id"],
-                "PermissionSetId": set_id,
-                "PermissionSetGroupId": group_id,
-                "IsActive": active,
-                "IsRevoked": revoked,
-                "ExpirationDate": sf_time(expires) if expires else None,
-            }
+            make_assignment(
+                self.users[uname],
+                Id=self.ids.new("0Pa"),
+                PermissionSetId=set_id,
+                PermissionSetGroupId=group_id,
+                IsActive=active,
+                IsRevoked=revoked,
+                ExpirationDate=iso(expires) if expires else None,
+            )
         )
 
     def build_users(self) -> None:
@@ -388,16 +359,16 @@ class DemoOrg:
         application: str,
         status: str = "Success",
     ) -> None:
+        # (fixed-width UTC times sort as the moments do; the Id is numbered after sorting)
         self.logins.append(
-            {
-                "Id": "",  # numbered after sorting
-                "UserId": self.users[uname]["Id"],
-                "LoginTime": when,
-                "LoginType": login_type,
-                "Status": status,
-                "SourceIp": ip,
-                "Application": application,
-            }
+            make_login(
+                self.users[uname],
+                login_type,
+                ip,
+                when=iso(when),
+                status=status,
+                Application=application,
+            )
         )
         if status == "Success" and when > self.last_login.get(
             uname, datetime.min.replace(tzinfo=UTC)
@@ -550,13 +521,12 @@ class DemoOrg:
         self.login(cloud, self.at(4, 16), UNKNOWN_LOGIN_TYPE, f"{DATACENTER_V6}::30", "N/A")
 
     def _number_logins(self) -> None:
-        """Ids in time order and API-style times, once every login is known."""
+        """Ids in time order, once every login is known."""
         self.logins.sort(key=lambda r: (r["LoginTime"], r["UserId"]))
         for row in self.logins:
             row["Id"] = self.ids.new("0Ya")
-            row["LoginTime"] = sf_time(row["LoginTime"])
         for uname, when in self.last_login.items():
-            self.users[uname]["LastLoginDate"] = sf_time(when)
+            self.users[uname]["LastLoginDate"] = iso(when)
 
     # connected apps, external client apps, settings
 
@@ -572,24 +542,21 @@ class DemoOrg:
             run_as: str | None = None,
             scopes: tuple[str, ...] = ("Api", "RefreshToken"),
         ) -> RecordT:
-            config: RecordT = {
-                "callbackUrl": f"https://login.{DOMAIN}/oauth/{full_name.lower()}/callback",
-                "isAdminApproved": admin_approved,
-                "isClientCredentialEnabled": run_as is not None,
-                "scopes": list(scopes),
-            }
-            if run_as is not None:
-                config["oauthClientCredentialUser"] = run_as
-            policy: RecordT = {"refreshTokenPolicy": "specific_lifetime:90:DAYS"}
-            if relaxation is not None:  # absent: a partial read, NOT_AVAILABLE (required since v49)
-                policy["ipRelaxation"] = relaxation
-            return {
-                "fullName": full_name,
-                "label": label,
-                "contactEmail": f"it-security@{DOMAIN}",
-                "oauthConfig": config,
-                "oauthPolicy": policy,
-            }
+            # relaxation None: no ipRelaxation, a partial read, NOT_AVAILABLE (required since v49)
+            return make_connected_app(
+                full_name,
+                label,
+                ip_relaxation=relaxation,
+                admin_approved=admin_approved,
+                run_as=run_as,
+                oauth_config={
+                    "callbackUrl": f"https://login.{DOMAIN}/oauth/{full_name.lower()}/callback",
+                    "isClientCredentialEnabled": run_as is not None,
+                    "scopes": list(scopes),
+                },
+                oauth_policy={"refreshTokenPolicy": "specific_lifetime:90:DAYS"},
+                contactEmail=f"it-security@{DOMAIN}",
+            )
 
         metadata = [
             oauth_app(
@@ -617,71 +584,52 @@ class DemoOrg:
                 admin_approved=True,
             ),
             oauth_app("Jenkins_CI", "Jenkins CI", relaxation="ENFORCE", admin_approved=True),
-            {  # SAML only: not OAuth-enabled, so no OAuth policy to judge
-                "fullName": "Acme_Intranet_SSO",
-                "label": "Acme Intranet SSO",
-                "contactEmail": f"it-security@{DOMAIN}",
-                "samlConfig": {
+            make_connected_app(  # SAML only: not OAuth-enabled, so no OAuth policy to judge
+                "Acme_Intranet_SSO",
+                "Acme Intranet SSO",
+                oauth=False,
+                contactEmail=f"it-security@{DOMAIN}",
+                samlConfig={
                     "acsUrl": f"https://intranet.{DOMAIN}/saml/acs",
                     "entityUrl": f"https://intranet.{DOMAIN}",
                     "subjectType": "Username",
                 },
-            },
+            ),
         ]
         soql = [
-            {
-                "Id": self.ids.new("0H4"),
-                "Name": app["label"],
-                "OptionsAllowAdminApprovedUsersOnly": bool(
-                    app.get("oauthConfig", {}).get("isAdminApproved", False)
-                ),
-            }
+            make_connected_application(
+                app["label"],
+                bool(app.get("oauthConfig", {}).get("isAdminApproved", False)),
+                Id=self.ids.new("0H4"),
+            )
             for app in metadata
         ]
         # A managed-package app: visible to SOQL, its metadata not readable.
-        soql.append(
-            {
-                "Id": self.ids.new("0H4"),
-                "Name": "DocuSign eSignature",
-                "OptionsAllowAdminApprovedUsersOnly": False,
-            }
-        )
+        docusign = make_connected_application("DocuSign eSignature", False, Id=self.ids.new("0H4"))
+        soql.append(docusign)
         return metadata, soql
 
     def external_client_apps(self) -> tuple[list[RecordT], list[RecordT]]:
         apps = [
-            {
-                "fullName": "Acme_Warehouse_Sync",
-                "label": "Acme Warehouse Sync",
-                "distributionState": "Local",
-            },
-            {
-                "fullName": "Partner_Portal_API",
-                "label": "Partner Portal API",
-                "distributionState": "Local",
-            },
+            make_eca("Acme_Warehouse_Sync", "Acme Warehouse Sync"),
+            make_eca("Partner_Portal_API", "Partner Portal API"),
         ]
         policies = [
-            {
-                "fullName": "Acme_Warehouse_Sync_oauthPlcy",
-                "externalClientApplication": "Acme_Warehouse_Sync",
-                "ipRelaxationPolicyType": "Enforce",
-                "permittedUsersPolicyType": "AdminApprovedPreAuthorized",
-                "commaSeparatedPermissionSet": PSG_NAME,
-                "isClientCredentialsFlowEnabled": True,
-                "clientCredentialsFlowUser": username("warehouse.runas"),
-                "refreshTokenPolicyType": "SpecificLifetime",
-                "refreshTokenValidityPeriod": 30,
-                "refreshTokenValidityUnit": "Days",
-            },
-            {
-                "fullName": "Partner_Portal_API_oauthPlcy",
-                "externalClientApplication": "Partner_Portal_API",
-                "ipRelaxationPolicyType": "Bypass",
-                "permittedUsersPolicyType": "AllSelfAuthorized",
-                "isClientCredentialsFlowEnabled": False,
-                "refreshTokenPolicyType": "Infinite",
-            },
+            make_eca_policy(
+                "Acme_Warehouse_Sync",
+                run_as=username("warehouse.runas"),
+                commaSeparatedPermissionSet=PSG_NAME,
+                refreshTokenPolicyType="SpecificLifetime",
+                refreshTokenValidityPeriod=30,
+                refreshTokenValidityUnit="Days",
+            ),
+            make_eca_policy(
+                "Partner_Portal_API",
+                ip_relaxation="Bypass",
+                permitted_users="AllSelfAuthorized",
+                isClientCredentialsFlowEnabled=False,
+                refreshTokenPolicyType="Infinite",
+            ),
         ]
         return apps, policies
 
@@ -706,15 +654,15 @@ class DemoOrg:
             user = self.users[username(local)]
             menu_items.setdefault(app, self.ids.new("0Pp"))
             last = self.last_login.get(username(local), CAPTURED_AT - timedelta(days=3))
-            rows.append(
-                {
-                    "AppName": app,
-                    "AppMenuItemId": menu_items[app],
-                    "UserId": user["Id"],
-                    "LastUsedDate": sf_time(last),
-                    "UseCount": self.rng.randrange(5, 4_000),
-                }
+            row = make_oauth_token(
+                app,
+                user,
+                last_used=iso(last),
+                use_count=self.rng.randrange(5, 4_000),
+                AppMenuItemId=menu_items[app],
             )
+            del row["Id"]  # the collector never selects it (always null in a real org)
+            rows.append(row)
         return rows
 
     def snapshot(self) -> RecordT:
@@ -755,13 +703,9 @@ class DemoOrg:
                 "ExternalClientApplication": ecas,
                 "ExtlClntAppOauthConfigurablePolicies": eca_policies,
                 "SecuritySettings": [
-                    {
-                        "fullName": "Security",
-                        "sessionSettings": {
-                            "enforceIpRangesEveryRequest": False,  # SF-ORG-01 FAILED
-                            "lockSessionsToIp": False,
-                        },
-                        "networkAccess": {
+                    make_security_settings(
+                        False,  # enforceIpRangesEveryRequest: SF-ORG-01 FAILED
+                        networkAccess={
                             "ipRanges": [
                                 {
                                     "start": f"{OFFICE_V4}.0",
@@ -775,7 +719,7 @@ class DemoOrg:
                                 },
                             ]
                         },
-                    }
+                    )
                 ],
             },
             "unavailable": {
