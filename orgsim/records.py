@@ -187,9 +187,9 @@ def make_oauth_token(
     use_count: int = 1,
     **fields: Any,
 ) -> dict[str, Any]:
-    """An OauthToken row (its Id is always null in a real org)."""
+    """An OauthToken row, with the fields the collector selects (never Id: a real org always
+    returns it null, which the simulator does by itself)."""
     return {
-        "Id": None,
         "AppName": app_name,
         "AppMenuItemId": None,
         "UserId": user["Id"] if user else None,

@@ -661,7 +661,6 @@ class DemoOrg:
                 use_count=self.rng.randrange(5, 4_000),
                 AppMenuItemId=menu_items[app],
             )
-            del row["Id"]  # the collector never selects it (always null in a real org)
             rows.append(row)
         return rows
 
