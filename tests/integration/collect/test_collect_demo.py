@@ -119,3 +119,23 @@ def test_permission_columns_follow_describe_and_settings(
     describes = [e.path for e in sim.request_log if e.path.endswith("/describe")]
     assert describes and all("/tooling/" in path for path in describes)
     assert len(describes) == len(set(describes))
+
+
+def test_metadata_is_listed_once_per_scan(
+    sim: OrgSimulator, collect: Collect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The readiness check lists the metadata types; the collection reads what it listed
+    instead of spending another listMetadata call on the same answer."""
+    from sfscan.collect.metadata import MetadataReader
+
+    listed: list[tuple[str, ...]] = []
+    original = MetadataReader.list_names
+
+    def counting(self: MetadataReader, types: Any) -> Any:
+        listed.append(tuple(types))
+        return original(self, types)
+
+    monkeypatch.setattr(MetadataReader, "list_names", counting)
+    got = collect(sim, jwt_credentials(sim))
+    assert len(listed) == 1
+    assert {r["fullName"] for r in got.metadata["ConnectedApp"]} >= {"Legacy_ETL"}

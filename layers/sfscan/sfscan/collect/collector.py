@@ -192,7 +192,12 @@ class _Scan:
             types.append(metadata_type)
         if not types:
             return
-        names, failed = reader.list_names(types)
+        listed = self.readiness.listed if self.readiness else {}
+        failed: dict[str, str] = {}
+        if all(t in listed for t in types):  # the readiness check just listed them
+            names = {t: listed[t] for t in types}
+        else:
+            names, failed = reader.list_names(types)
         with self.found.lock:
             for metadata_type, reason in failed.items():
                 self.found.unavailable[f"metadata:{metadata_type}"] = reason

@@ -94,6 +94,8 @@ class Readiness:
     instance_url: str = ""
     # Fields each sObject/tooling source has in this org (not reported; used by the collector).
     described: dict[str, set[str] | None] = field(default_factory=dict, repr=False)
+    # fullNames per metadata type the check listed (the collector reads them, not lists again).
+    listed: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -187,16 +189,16 @@ def _fields_gap(
     return "", "", tuple(f"{src.name}.{f}" for f in fields.missing_optional)
 
 
-def _metadata_probe(client: OrgClient) -> dict[str, str]:
-    """listMetadata of the metadata types the collector lists: type -> why it failed.
-    (SecuritySettings is read by name, not listed; its readiness is its permission.)"""
+def _metadata_probe(client: OrgClient) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """listMetadata of the metadata types the collector lists: (fullNames per listed type,
+    type -> why it failed). The collector reads the items it lists here instead of listing
+    again. (SecuritySettings is read by name, not listed; its readiness is its permission.)"""
     types = list(LISTED_METADATA_TYPES)
     reader = MetadataReader(client.soap, client.api_version)
     try:
-        _, failed = reader.list_names(types)
+        return reader.list_names(types)
     except SourceUnavailable as exc:  # a batch of one type failed as a whole
-        return dict.fromkeys(types, exc.reason)
-    return failed
+        return {}, dict.fromkeys(types, exc.reason)
 
 
 def _source_status(
@@ -302,7 +304,7 @@ def check(client: OrgClient) -> Readiness:
     # Every REST describe this check needs, in one Composite call (25 describes per call).
     client.prefetch_describes(s.name for s in facts.SOURCES if s.api == "rest")
     held = _permissions(client, problems)
-    metadata_errors = _metadata_probe(client)
+    listed, metadata_errors = _metadata_probe(client)
     described: dict[str, set[str] | None] = {}
     sources = {
         src.key: _source_status(client, src, held, described, metadata_errors)
@@ -319,6 +321,7 @@ def check(client: OrgClient) -> Readiness:
         daily_api=_daily_api(client, problems),
         problems=problems,
         described=described,
+        listed=listed,
         instance_url=client.grant.instance_url,
     )
 
