@@ -297,21 +297,29 @@ class World:
 
 
 @contextmanager
-def handler_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """moto with the stack's resources and a registered org "demo"; the real handlers run with
-    the collector replaced by ``make_snapshot`` (World.relax / World.snapshots choose it)."""
+def scan_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Aws]]:
+    """moto with the stack's resources and a registered org "demo" (its secret), and the scan
+    function's table and secret-prefix settings: where every handler test starts."""
     aws_env(monkeypatch)
     runtime.reset()
     with mock_aws():
         session = boto3.session.Session()
         aws = create_resources(session)
-        session.client("securityhub").enable_security_hub()
         session.client("secretsmanager").create_secret(
             Name=PREFIX + "demo", SecretString=json.dumps(credentials_json("demo"))
         )
+        monkeypatch.setenv("SFSCAN_TABLE", aws.table)
+        monkeypatch.setenv("SFSCAN_ORG_SECRET_PREFIX", PREFIX)
+        yield session, aws
+
+
+@contextmanager
+def handler_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """``scan_world`` plus Security Hub and the dispatch and publish settings; the real handlers
+    run with the collector replaced by ``make_snapshot`` (World.relax / World.snapshots)."""
+    with scan_world(monkeypatch) as (session, aws):
+        session.client("securityhub").enable_security_hub()
         for name, value in {
-            "SFSCAN_TABLE": aws.table,
-            "SFSCAN_ORG_SECRET_PREFIX": PREFIX,
             "SFSCAN_SCAN_QUEUE_URL": aws.queue_url,
             "SFSCAN_TOPIC_ARN": aws.topic_arn,
             "SFSCAN_ENABLE_SECURITY_HUB": "true",

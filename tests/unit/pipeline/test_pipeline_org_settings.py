@@ -11,18 +11,16 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from pipeline_fixtures import (
     PREFIX,
     FakeContext,
-    aws_env,
-    create_resources,
     credentials_json,
     load_event,
     load_handler,
     make_snapshot,
+    scan_world,
 )
 from sfscan.cli.main import main
 from sfscan.collect.credentials import OrgCredentials
@@ -56,19 +54,7 @@ SETTINGS_EDITOR_POLICY = {
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    aws_env(monkeypatch)
-    runtime.reset()
-    with mock_aws():
-        session = boto3.session.Session()
-        resources = create_resources(session)
-        for name, value in {
-            "SFSCAN_TABLE": resources.table,
-            "SFSCAN_ORG_SECRET_PREFIX": PREFIX,
-        }.items():
-            monkeypatch.setenv(name, value)
-        session.client("secretsmanager").create_secret(
-            Name=PREFIX + "demo", SecretString=json.dumps(credentials_json("demo"))
-        )
+    with scan_world(monkeypatch) as (session, _):
         yield session
     runtime.reset()
 

@@ -8,22 +8,17 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from cfnlint.decode import cfn_yaml
-from moto import mock_aws
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from pipeline_fixtures import (
-    PREFIX,
     ROOT,
     FakeContext,
-    aws_env,
-    create_resources,
-    credentials_json,
     load_event,
     load_handler,
     make_snapshot,
+    scan_world,
 )
 from sfscan.pipeline import runtime
 from sfscan.store.dynamodb import FindingsStore
@@ -49,16 +44,7 @@ def scan_role_statements() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    aws_env(monkeypatch)
-    runtime.reset()
-    with mock_aws():
-        session = boto3.session.Session()
-        resources = create_resources(session)
-        monkeypatch.setenv("SFSCAN_TABLE", resources.table)
-        monkeypatch.setenv("SFSCAN_ORG_SECRET_PREFIX", PREFIX)
-        session.client("secretsmanager").create_secret(
-            Name=PREFIX + "demo", SecretString=json.dumps(credentials_json("demo"))
-        )
+    with scan_world(monkeypatch) as (session, _):
         iam = session.client("iam")
         iam.create_user(UserName="scan-function")
         iam.put_user_policy(

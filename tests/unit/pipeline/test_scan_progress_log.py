@@ -6,18 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from pipeline_fixtures import (
-    PREFIX,
     FakeContext,
-    aws_env,
-    create_resources,
-    credentials_json,
     load_event,
     load_handler,
     make_snapshot,
+    scan_world,
 )
 from sfscan.collect.http import CallBudget
 from sfscan.collect.progress import planned_sources
@@ -27,16 +22,7 @@ from sfscan.pipeline import runtime
 
 @pytest.fixture
 def scan_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    aws_env(monkeypatch)
-    runtime.reset()
-    with mock_aws():
-        session = boto3.session.Session()
-        resources = create_resources(session)
-        monkeypatch.setenv("SFSCAN_TABLE", resources.table)
-        monkeypatch.setenv("SFSCAN_ORG_SECRET_PREFIX", PREFIX)
-        session.client("secretsmanager").create_secret(
-            Name=PREFIX + "demo", SecretString=json.dumps(credentials_json("demo"))
-        )
+    with scan_world(monkeypatch) as (session, _):
         yield session
     runtime.reset()
 
