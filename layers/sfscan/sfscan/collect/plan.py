@@ -14,22 +14,14 @@ from simple_salesforce.format import format_soql
 
 from sfscan.collect import facts
 from sfscan.domain.settings import DEFAULT_EXCESSIVE_PERMISSIONS
+from sfscan.domain.snapshot_checks import KEYED_SOBJECTS
 
 ORGANIZATION_FIELDS = facts.source("sobject:Organization").field_names
 
-# sObjects read with a plain SELECT, and their fields, from the fact table.
-_PLAIN_OBJECTS = (
-    "User",
-    "Profile",
-    "UserLicense",
-    "PermissionSet",
-    "PermissionSetGroup",
-    "PermissionSetAssignment",
-    "LoginIpRange",
-    "ConnectedApplication",
-)
+# sObjects read with a plain SELECT, and their fields, from the fact table: the Id-keyed records
+# the snapshot checks (LoginHistory and OauthToken have no usable Id and are read their own way).
 SOBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    name: facts.source(f"sobject:{name}").field_names for name in _PLAIN_OBJECTS
+    name: facts.source(f"sobject:{name}").field_names for name in KEYED_SOBJECTS
 }
 # Objects whose Permissions<Name> columns for excessive_permissions are added after describe.
 PERMISSION_OBJECTS = ("Profile", "PermissionSet")

@@ -27,7 +27,8 @@ from sfscan.domain.errors import InputError
 MAX_LISTED = 20
 _ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
-# sObjects whose records are joined by Id (LoginHistory groups and OauthToken rows have none).
+# sObjects whose records are joined by Id (LoginHistory groups and OauthToken rows have none);
+# the collector reads exactly these with a plain SELECT (collect/plan.py).
 KEYED_SOBJECTS = (
     "User",
     "Profile",
