@@ -202,6 +202,19 @@ class OrgSimulator:
     def jwt_cert_file(self) -> str:
         return str(self._keys.jwt_cert_file)
 
+    def jwt_secret(self, name: str = "demo", client_id: str | None = None) -> dict[str, Any]:
+        """An org secret in sfscan's credentials format that logs in here with the JWT flow."""
+        return {
+            "name": name,
+            "login_url": self.login_url,
+            "auth": {
+                "flow": "jwt",
+                "client_id": client_id or self.client_id,
+                "username": self.username,
+                "private_key": Path(self.private_key_file).read_text(),
+            },
+        }
+
     @property
     def access_token(self) -> str:
         """A token that works now (a fresh one once ``expire_token_after`` retired the last)."""

@@ -102,16 +102,7 @@ def sim() -> Iterator[OrgSimulator]:
 
 
 def credentials(sim: OrgSimulator, name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "login_url": sim.login_url,
-        "auth": {
-            "flow": "jwt",
-            "client_id": sim.client_id,
-            "username": sim.username,
-            "private_key": Path(sim.private_key_file).read_text(),
-        },
-    }
+    return sim.jwt_secret(name)
 
 
 @dataclass

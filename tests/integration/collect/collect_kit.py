@@ -21,16 +21,7 @@ NO_SLEEP = HttpConfig(sleep=lambda _: None)
 
 
 def jwt_credentials(sim: OrgSimulator, settings: dict[str, Any] | None = None) -> OrgCredentials:
-    data: dict[str, Any] = {
-        "name": "demo",
-        "login_url": sim.login_url,
-        "auth": {
-            "flow": "jwt",
-            "client_id": sim.client_id,
-            "username": sim.username,
-            "private_key": Path(sim.private_key_file).read_text(),
-        },
-    }
+    data = sim.jwt_secret()
     if settings is not None:
         data["settings"] = settings
     return parse_credentials(data)

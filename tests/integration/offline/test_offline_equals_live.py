@@ -29,14 +29,7 @@ def sim() -> Iterator[OrgSimulator]:
 def secret_file(sim: OrgSimulator, tmp_path: Path) -> str:
     """The org's credentials file with its settings embedded, as older registrations hold."""
     data = {
-        "name": "demo",
-        "login_url": sim.login_url,
-        "auth": {
-            "flow": "jwt",
-            "client_id": sim.client_id,
-            "username": sim.username,
-            "private_key": Path(sim.private_key_file).read_text(),
-        },
+        **sim.jwt_secret(),
         "settings": json.loads((ORGS / "demo.settings.json").read_text()),
     }
     path = tmp_path / "demo.secret.json"

@@ -199,18 +199,7 @@ def sim() -> Iterator[Any]:
 
 
 def _jwt_secret(sim: Any, client_id: str) -> str:
-    return json.dumps(
-        {
-            "name": "demo",
-            "login_url": sim.login_url,
-            "auth": {
-                "flow": "jwt",
-                "client_id": client_id,
-                "username": sim.username,
-                "private_key": Path(sim.private_key_file).read_text(),
-            },
-        }
-    )
+    return json.dumps(sim.jwt_secret("demo", client_id))
 
 
 def test_test_logs_in_with_the_stored_secret_and_list_shows_the_result(

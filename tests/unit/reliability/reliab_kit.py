@@ -30,16 +30,7 @@ def demo() -> Snapshot:
 
 
 def secret_data(sim: OrgSimulator) -> dict[str, Any]:
-    return {
-        "name": "demo",
-        "login_url": sim.login_url,
-        "auth": {
-            "flow": "jwt",
-            "client_id": sim.client_id,
-            "username": sim.username,
-            "private_key": Path(sim.private_key_file).read_text(),
-        },
-    }
+    return sim.jwt_secret()
 
 
 def credentials(sim: OrgSimulator) -> OrgCredentials:
