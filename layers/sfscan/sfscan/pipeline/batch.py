@@ -8,8 +8,8 @@ record's exception) fails the invocation, so the whole batch is retried and, in 
 the dead-letter or failure queue.
 
 Why not Powertools' own: importing its batch utility loads every one of its ~40 event-source
-data classes (Kinesis Firehose, CodePipeline, Kafka, ...), about 14 ms of each cold start of
-these two functions (``python -X importtime``), for a loop of a dozen lines.
+data classes (Kinesis Firehose, CodePipeline, Kafka, ...): about 9 ms of CPU at each cold start
+of these two functions (measured after the X-Ray SDK's own imports), for a loop of a dozen lines.
 """
 
 from __future__ import annotations
