@@ -316,6 +316,9 @@ def rows(cost: ScanCost) -> list[dict[str, Any]]:
             cost.units,
             floor["dynamodb_units"],
             largest_finding_item_bytes=max(cost.written_findings, default=0),
+            mean_finding_item_bytes=round(sum(cost.written_findings) / len(cost.written_findings))
+            if cost.written_findings
+            else 0,
             record_item_bytes=cost.record_sizes,
         ),
         _row(
