@@ -32,6 +32,7 @@ REGION = "us-east-1"
 SCANS = ("first scan", "unchanged second scan")
 HUB_BATCH = 100  # BatchImportFindings takes at most 100 findings a call
 TRANSACT_MAX = 100  # TransactWriteItems takes at most 100 actions
+QUERY_PAGE_BYTES = 1024 * 1024  # a Query returns at most 1 MB a call
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ScanCost:
     writes: int
     units: int
     findings: int = 0
+    finding_sizes: list[int] = field(default_factory=list)  # every finding item of the org
     written_findings: list[int] = field(default_factory=list)  # sizes of finding items written
     changed_findings: list[int] = field(default_factory=list)  # sizes of the items of findings
     # whose judgement (status, severity, detail, suppression) is new or differs from the last scan
@@ -103,6 +105,7 @@ def _moto_stack() -> Iterator[tuple[Any, dict[str, str]]]:
     secret; the environment the functions read, restored afterwards."""
     import boto3
     from moto import mock_aws
+    from sfscan.pipeline import runtime
     from sfscan_harness.local import environment
 
     endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)  # moto in process, not a server
@@ -114,6 +117,7 @@ def _moto_stack() -> Iterator[tuple[Any, dict[str, str]]]:
             with environment(_environment(aws)):
                 yield session, aws
     finally:
+        runtime.reset()  # no client of this moto outlives it
         if endpoint is not None:
             os.environ["AWS_ENDPOINT_URL"] = endpoint
 
@@ -218,6 +222,7 @@ def _facts(cost: ScanCost, session: Any, changed: set[str]) -> None:
     raw = ddb.scan(TableName=TABLE)["Items"]  # one page: the demo org's items are ~100 KB
     finds = [i for i in raw if i["sk"]["S"].startswith(items.FINDING_PREFIX)]
     cost.findings = len(finds)
+    cost.finding_sizes = [item_size(i) for i in finds]
     cost.written_findings = [item_size(i) for i in finds if i["scan_id"]["S"] == cost.scan_id]
     cost.changed_findings = [item_size(i) for i in finds if i["sk"]["S"] in changed]
     size = {(i["pk"]["S"], i["sk"]["S"]): item_size(i) for i in raw}
@@ -273,13 +278,16 @@ def floors(cost: ScanCost) -> dict[str, int]:
     """The least each measurement can be (bench/README.md, Floors, says why)."""
     changed = len(cost.changed_findings)
     scan_record, latest = cost.record_sizes
-    # The scan function reads its own record, the org's settings and findings, writes the
-    # changed findings (100 a call) and the two records; publishing reads the org's unpublished
-    # scan records and the findings to publish, and marks the record published.
-    calls = 3 + math.ceil(changed / TRANSACT_MAX) + 2 + 3
+    queries = max(1, math.ceil(sum(cost.finding_sizes) / QUERY_PAGE_BYTES))  # the org's findings
+    # The scan function reads its own record and the org's settings (GetItem) and findings,
+    # writes the changed findings (100 a call), the scan's record and the org's latest record.
+    scan = 2 + queries + math.ceil(changed / TRANSACT_MAX) + 2
+    # Publishing reads the org's scan records not yet published and the findings to publish, and
+    # marks the scan's record published.
+    publish = 1 + queries + 1
     units = sum(wcu(s) for s in cost.changed_findings) + 2 * wcu(scan_record) + wcu(latest)
     return {
-        "dynamodb_calls": calls,
+        "dynamodb_calls": scan + publish,
         "dynamodb_writes": changed + 3,
         "dynamodb_units": units,
         "sns": 1 if cost.notified_changes else 0,

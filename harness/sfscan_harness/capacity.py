@@ -1,10 +1,11 @@
-"""What the pipeline costs on AWS, counted on the client: every call of every botocore client,
-and DynamoDB write units as AWS bills them (moto reports no consumed capacity, and sfscan's store
-does not ask for ``ReturnConsumedCapacity``). Shared by ``bench/pipeline.py`` and the tests.
+"""What the pipeline costs on AWS, counted on the client: every call of every botocore client
+(botocore's ``before-call`` event: once per call, whatever its retries), and DynamoDB write units
+as AWS bills them (moto reports no consumed capacity, and sfscan's store does not ask for
+``ReturnConsumedCapacity``). Shared by ``bench/pipeline.py`` and the tests.
 
 A write costs ceil(item size / 1 KB) WCU, at least 1; a transactional write twice that. PutItem and
 UpdateItem are billed on the larger of the item before and after the write, so the stored item is
-read (through the same client, uncounted) before the write, and after an update. An item's size
+read (through a reader client, uncounted) before the write, and after an update. An item's size
 follows DynamoDB's documented rules: the UTF-8 length of every attribute name plus its value
 (strings by UTF-8 bytes, numbers about 1 byte per 2 significant digits + 1, booleans and null
 1 byte, maps and lists their contents plus 3 bytes + 1 per element). A ConditionCheck in a
@@ -128,16 +129,22 @@ class AwsMeter:
 
     def attach(self, client: Any) -> Any:
         """Count this client's calls; returns the client."""
-        events = client.meta.events
-        events.register("before-parameter-build", self._before, unique_id=f"meter-{id(self)}-b")
-        events.register("after-call", self._after, unique_id=f"meter-{id(self)}-a")
+        for event, handler in self._handlers():
+            client.meta.events.register(event, handler, unique_id=f"meter-{id(self)}-{event}")
         return client
+
+    def _handlers(self) -> list[tuple[str, Any]]:
+        return [
+            ("before-call", self._count),
+            ("before-parameter-build", self._before),
+            ("after-call", self._after),
+        ]
 
     @contextmanager
     def installed(self) -> Iterator[AwsMeter]:
         """Count the calls of every botocore client created inside the block (the way moto
         installs its stubber): the pipeline's composition root builds its own clients."""
-        handlers = [("before-parameter-build", self._before), ("after-call", self._after)]
+        handlers = self._handlers()
         botocore.handlers.BUILTIN_HANDLERS.extend(handlers)
         try:
             yield self
@@ -145,18 +152,22 @@ class AwsMeter:
             for handler in handlers:
                 botocore.handlers.BUILTIN_HANDLERS.remove(handler)
 
+    def _count(self, model: Any, **_: Any) -> None:
+        if not self._reading and self.counting:
+            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
     def _before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        """Before the request is built: the items it writes, and their size before it."""
         if self._reading or not self.counting:
             return
-        service = model.service_model.service_name
-        self.calls[f"{service}.{model.name}"] += 1
         self._pending = []
-        if service == "dynamodb" and model.name in WRITE_OPERATIONS:
+        if model.service_model.service_name == "dynamodb" and model.name in WRITE_OPERATIONS:
             self._pending = _writes(model.name, params)
             for write in self._pending:
                 write.before = self._stored_size(write)
 
     def _after(self, model: Any, **_: Any) -> None:
+        """After the call (also a refused one): the items' units, billed on the larger size."""
         if self._reading or not self._pending:
             return
         writes, self._pending = self._pending, []
