@@ -12,13 +12,12 @@ import json
 import re
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sfscan.collect import facts
 
-from orgsim import soap
+from orgsim import composite, soap
 from orgsim.access import (
     USER_PERMISSION_ACCESS,
     Caller,
@@ -250,8 +249,8 @@ class OrgApi:
         tooling = rest.startswith("tooling/") or rest == "tooling"
         resource = rest[len("tooling/") :] if tooling else rest
         head, _, tail = resource.partition("/")
-        if head == "composite" and not tail and not tooling and req.method == "POST":
-            return self._composite(req, version, call, caller)
+        if head == "composite" and not tail and req.method == "POST":
+            return self._composite(req, version, call, caller, tooling)
         if req.method != "GET":
             return error_response(
                 405, "METHOD_NOT_ALLOWED", f"HTTP Method '{req.method}' not allowed"
@@ -278,38 +277,20 @@ class OrgApi:
             return self._describe(version, describe.group(1), tooling, caller)
         return error_response(404, "NOT_FOUND", "The requested resource does not exist")
 
-    def _composite(self, req: Request, version: str, call: int, caller: Caller) -> Response:
-        """``POST /composite``: up to 25 subrequests answered in one response, counted as one
-        API call (as Salesforce documents). Only the GET subrequests the scanner sends
-        (describe, query) are served; each runs as its own request would, without its own call."""
-        try:
-            subrequests = json.loads(req.body or b"{}")["compositeRequest"]
-            most = facts.COMPOSITE_MAX_SUBREQUESTS
-            if not isinstance(subrequests, list) or not 0 < len(subrequests) <= most:
-                raise ValueError(f"compositeRequest must hold 1 to {most} subrequests")
-        except (ValueError, KeyError, TypeError) as exc:
-            return error_response(400, "JSON_PARSER_ERROR", str(exc))
-        answers = [self._subrequest(sub, version, call, caller) for sub in subrequests]
-        return json_response(200, {"compositeResponse": answers})
+    def _composite(
+        self, req: Request, version: str, call: int, caller: Caller, tooling: bool
+    ) -> Response:
+        """``POST [/tooling]/composite``: one API call for up to 25 subrequests (composite.py)."""
 
-    def _subrequest(self, sub: Any, version: str, call: int, caller: Caller) -> dict[str, Any]:
-        url = str(sub.get("url", "")) if isinstance(sub, dict) else ""
-        ref = sub.get("referenceId") if isinstance(sub, dict) else None
-        path, _, query = url.partition("?")
-        match = _DATA_PATH.match(path)
-        if match is None or match.group(1) != version:
-            resp = error_response(400, "INVALID_URL", f"subrequest URL not supported: {url}")
-        else:
-            params = dict(urllib.parse.parse_qsl(query))
-            inner = Request(str(sub.get("method", "GET")), path, params, {})
-            rest = (match.group(2) or "/").strip("/")
-            resp = self._rest(inner, version, rest, call, caller)
-        return {
-            "body": json.loads(resp.body or b"null"),
-            "httpHeaders": {},
-            "httpStatusCode": resp.status,
-            "referenceId": ref,
-        }
+        def run(resource: str, params: dict[str, str]) -> composite.Answer:
+            inner = Request("GET", f"/services/data/v{version}/{resource}", params, {})
+            resp = self._rest(inner, version, resource, call, caller)
+            return resp.status, json.loads(resp.body or b"null")
+
+        try:
+            return json_response(200, composite.answer(req.body, version, tooling, run))
+        except composite.CompositeError as exc:
+            return error_response(400, "JSON_PARSER_ERROR", str(exc))
 
     def _query(
         self, version: str, soql: str, tooling: bool, batch_size: int, caller: Caller
@@ -342,7 +323,9 @@ class OrgApi:
         """The object as this caller sees it at this API version (access.py)."""
         if section == "sobject" and name.casefold() == USER_PERMISSION_ACCESS.casefold():
             row = permission_row(caller)
-            return ObjectData(USER_PERMISSION_ACCESS, ("Id", *row), ((row, 1),), "0UP")
+            data = ObjectData(USER_PERMISSION_ACCESS, ("Id", *row), ((row, 1),), "0UP")
+            hidden = hidden_fields(section, data.name, version, self.faults.missing_fields)
+            return hide_fields(data, hidden)
         sobject = self.store.resolve_object(section, name)
         check_object(caller, section, sobject)
         data = self.store.object_data(section, sobject)

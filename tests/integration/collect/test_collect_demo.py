@@ -96,12 +96,32 @@ def test_what_the_scan_spent_is_recorded(sim: OrgSimulator, collect: Collect) ->
     assert info["daily_api_remaining"] == 15000 - sim.api_calls
     assert info["truncated"] == {}
     assert info["duration_s"] >= 0
-    # Tooling through the tooling endpoint, metadata through SOAP, limits read once (by the
-    # readiness check; what is left afterwards comes from the Sforce-Limit-Info header).
+    # Metadata through SOAP; the daily budget from the Sforce-Limit-Info header, never from
+    # a /limits call of its own.
     paths = [e.path for e in sim.request_log]
-    assert sum("/tooling/query" in p for p in paths) == 2
     assert any(p.startswith("/services/Soap/m/") for p in paths)
-    assert sum(p.endswith("/limits/") for p in paths) == 1
+    assert not any(p.rstrip("/").endswith("/limits") for p in paths)
+
+
+def test_readiness_and_small_fixed_queries_cost_two_composite_calls(
+    sim: OrgSimulator, collect: Collect
+) -> None:
+    """Every describe, the scanner's own permissions, profile, ranges and last login, the
+    Organization query and both Tooling queries: one REST and one Tooling Composite request,
+    each one API call, and none of them sent again on its own."""
+    got = collect(sim)
+    rest = [e for e in sim.request_log if e.call_number is not None and "/Soap/" not in e.path]
+    paths = [e.path for e in rest]
+    assert paths.count("/services/data/v62.0/composite") == 1
+    assert paths.count("/services/data/v62.0/tooling/composite") == 1
+    assert not any(p.endswith("/describe") or "/tooling/query" in p for p in paths)
+    sent = " ".join(e.soql or "" for e in rest)
+    for query in ("FROM Organization", "FROM UserPermissionAccess", "FROM LoginIpRange WHERE"):
+        assert query not in sent
+    assert "FROM User WHERE Id" not in sent
+    # ... and what they fetched is in the snapshot.
+    assert got.org.Name and set(got.tooling) == {"SecurityHealthCheck", "SecurityHealthCheckRisks"}
+    assert got.collection["readiness"]["scanner_user"]["login_ip_ranges"]
 
 
 def test_permission_columns_follow_describe_and_settings(
@@ -111,14 +131,11 @@ def test_permission_columns_follow_describe_and_settings(
     profile_fields = set().union(*(r.keys() for r in got.sobjects["Profile"]))
     assert "PermissionsModifyAllData" in profile_fields
     assert "PermissionsViewAllData" not in profile_fields
-    # The readiness check describes every REST object in one Composite call (one API call
-    # for up to 25 describes), reused for the permission columns; only Tooling objects are
-    # described one by one.
+    # The readiness check describes every object in one REST and one Tooling Composite call
+    # (one API call each for up to 25 subrequests), reused for the permission columns.
     composite = [e.path for e in sim.request_log if e.path.endswith("/composite")]
-    assert composite == ["/services/data/v62.0/composite"]
-    describes = [e.path for e in sim.request_log if e.path.endswith("/describe")]
-    assert describes and all("/tooling/" in path for path in describes)
-    assert len(describes) == len(set(describes))
+    assert composite == ["/services/data/v62.0/composite", "/services/data/v62.0/tooling/composite"]
+    assert not [e.path for e in sim.request_log if e.path.endswith("/describe")]
 
 
 def test_metadata_is_listed_once_per_scan(

@@ -28,6 +28,7 @@ def client_answering(*pages: Any) -> OrgClient:
     client = object.__new__(OrgClient)
     client._renew_lock = threading.Lock()
     client._generation = 0
+    client._prefetched = {}
     client.sf = FakeSalesforce(list(pages))
     client.grant = TokenGrant(SecretStr("token"), "https://acme.my.salesforce.com")
     return client

@@ -15,9 +15,9 @@ from sfscan.publish.errors import SnsPublishError
 from sfscan.publish.sns import SnsPublisher
 from sfscan.store.dynamodb import FindingsStore, StoreError
 from sfscan.store.items import MAX_ITEM_BYTES
+from sfscan_harness.capacity import item_size
 
 from tests.builders import OrgBuilder, make_login
-from tests.unit.store.capacity import item_size
 
 S1 = "20261128T030000Z-aaaa0001"
 S2 = "20261129T030000Z-bbbb0002"

@@ -19,9 +19,9 @@ from sfscan.pipeline.scan import ScanDeps, scan_org
 from sfscan.store import items
 from sfscan.store.dynamodb import MAX_TRANSACT_ITEMS, FindingsStore
 from sfscan.store.items import ScanSummary
+from sfscan_harness.capacity import AwsMeter, item_size
 
 from tests.unit.pipeline.pipeline_fixtures import PREFIX, credentials_json, table_definition
-from tests.unit.store.capacity import Meter, item_size
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
@@ -56,8 +56,8 @@ def scan_demo_org(store: FindingsStore, scan_id: str) -> ScanSummary:
 
 
 def test_an_unchanged_rescan_writes_only_the_scan_records(ddb: Any) -> None:
-    meter = Meter(ddb)
-    store = FindingsStore(meter, "findings")
+    meter = AwsMeter()
+    store = FindingsStore(meter.attach(ddb), "findings")
     first = scan_demo_org(store, "20261128T120000Z-a")
     findings = sum(first.by_status.values())
     assert findings > 50

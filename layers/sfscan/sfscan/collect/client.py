@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from sfscan.collect import facts
+from sfscan.collect import composite
 from sfscan.collect.auth import TokenGrant, request_token
 from sfscan.collect.credentials import OrgCredentials
 from sfscan.collect.errors import (
@@ -82,8 +82,8 @@ class OrgClient:
         self.renewals = 0
         self._generation = 0  # bumped by each renewal, so workers renew once, not each
         self.api_version = credentials.api_version
-        # sObject -> described field names, or why describe failed (see prefetch_describes).
-        self._described: dict[str, set[str] | SourceUnavailable] = {}
+        # (tooling, "describe <sObject>" or SOQL) -> Composite answer or error (see prefetch).
+        self._prefetched: dict[tuple[bool, str], composite.Answer] = {}
 
     def __repr__(self) -> str:  # never show the token
         return f"OrgClient(instance_url={self.grant.instance_url!r})"
@@ -158,12 +158,17 @@ class OrgClient:
 
     def query(self, soql: str, *, tooling: bool = False) -> list[Record]:
         """All records of a SOQL query, following nextRecordsUrl to the end."""
+        prefetched = self.prefetched(soql, tooling=tooling)
+        if prefetched is not None:
+            return prefetched
         path = "tooling/query/" if tooling else "query/"
 
         def first_page() -> Any:
             return self.sf.restful(path, params={"q": soql}, headers=QUERY_OPTIONS)
 
-        page: Any = self.call(first_page)
+        return self._all_pages(self.call(first_page))
+
+    def _all_pages(self, page: Any) -> list[Record]:
         records = _page_records(page)
         guard = PageGuard(self.grant.instance_url)  # same host only, no loops, bounded
         while not page.get("done", True):
@@ -183,40 +188,61 @@ class OrgClient:
             raise SourceUnavailable("UNEXPECTED_RESPONSE", "the count query returned no totalSize")
         return total
 
-    def describe_field_names(self, sobject: str) -> set[str]:
-        cached = self._described.get(sobject)
+    def describe_field_names(self, sobject: str, *, tooling: bool = False) -> set[str]:
+        cached = self._prefetched.get((tooling, f"describe {sobject}"))
         if isinstance(cached, SourceUnavailable):
             raise SourceUnavailable(cached.code, cached.message)
         if cached is not None:
-            return set(cached)
-        described: Any = self.call(lambda: self.sf.restful(f"sobjects/{sobject}/describe"))
-        return _field_names(described)
+            return composite.field_names(cached)
+        path = f"{'tooling/' if tooling else ''}sobjects/{sobject}/describe"
+        described: Any = self.call(lambda: self.sf.restful(path))
+        return composite.field_names(described)
 
-    def prefetch_describes(self, sobjects: Iterable[str]) -> None:
-        """Describe several sObjects with REST Composite: up to 25 describes in one request,
-        which Salesforce counts as one API call; ``describe_field_names`` then answers from
-        it. Called before the concurrent collection starts, so the cache is only read later."""
-        names = [n for n in dict.fromkeys(sobjects) if n not in self._described]
-        size = facts.COMPOSITE_MAX_SUBREQUESTS
-        for start in range(0, len(names), size):
-            chunk = names[start : start + size]
-            body = json.dumps({"compositeRequest": [self._describe_request(n) for n in chunk]})
+    def prefetch(
+        self,
+        describes: Iterable[str],
+        queries: Mapping[str, str] | None = None,
+        *,
+        tooling: bool = False,
+    ) -> None:
+        """Describe sObjects and run small queries with Composite: up to 25 subrequests (5 of
+        them queries) in one request, which Salesforce counts as one API call. Later calls of
+        ``describe_field_names`` / ``query`` with the same name or SOQL answer from it (a query
+        once). Called before the concurrent collection starts, so the cache is only read later.
+        ``queries`` maps a reference id (letters and digits) to its SOQL; a query may refer to
+        an earlier one's answer (``@{ref.records[0].Field}``): read it with :meth:`prefetched`,
+        since the org cannot run it directly."""
+        subs = [composite.Subrequest(f"d{n}", sobject=name) for n, name in enumerate(describes)]
+        subs += [composite.Subrequest(ref, soql=soql) for ref, soql in (queries or {}).items()]
+        path = "tooling/composite" if tooling else "composite"
+        for chunk in composite.chunks(subs):
+            body = json.dumps(composite.body(chunk, self.api_version, tooling))
             try:
-                answer: Any = self.call(
-                    partial(self.sf.restful, "composite", method="POST", data=body)
-                )
+                answer: Any = self.call(partial(self.sf.restful, path, method="POST", data=body))
             except SourceUnavailable:
-                return  # Composite refused: describe one by one instead
-            subs = answer.get("compositeResponse") if isinstance(answer, dict) else None
-            if not isinstance(subs, list) or len(subs) != len(chunk):
-                return  # an answer we cannot pair up: describe one by one instead
-            for name, sub in zip(chunk, subs, strict=True):
-                self._described[name] = _described_or_error(sub)
+                return  # Composite refused: each call is made directly instead
+            got = composite.answers(chunk, answer)
+            for sub in chunk:
+                if sub.ref in got:
+                    key = sub.soql or f"describe {sub.sobject}"
+                    self._prefetched[(tooling, key)] = got[sub.ref]
 
-    def _describe_request(self, sobject: str) -> dict[str, str]:
-        # Object names come from the fact table, never from input.
-        url = f"/services/data/v{self.api_version}/sobjects/{sobject}/describe"
-        return {"method": "GET", "url": url, "referenceId": sobject}
+    def prefetched(self, soql: str, *, tooling: bool = False) -> list[Record] | None:
+        """All records of a query :meth:`prefetch` ran (following its pages), else None."""
+        page = self._prefetched.pop((tooling, soql), None)
+        if page is None:
+            return None
+        if isinstance(page, SourceUnavailable):
+            raise SourceUnavailable(page.code, page.message)
+        return self._all_pages(page)
+
+    def daily_api(self) -> tuple[int, int] | None:
+        """(used, max) of the org's daily API requests, from the ``Sforce-Limit-Info`` header
+        of the latest answer (no call of its own); None before any REST answer carried it."""
+        budget = self._session.budget
+        if budget.usage_used is None or budget.usage_max is None:
+            return None
+        return budget.usage_used, budget.usage_max
 
     def limits(self) -> dict[str, Any]:
         result: Any = self.call(lambda: self.sf.limits())
@@ -258,19 +284,3 @@ class OrgClient:
                 "try again later"
             )
         return root
-
-
-def _field_names(described: Any) -> set[str]:
-    fields = described.get("fields") if isinstance(described, dict) else None
-    return {str(f.get("name")) for f in fields or [] if isinstance(f, dict)}
-
-
-def _described_or_error(sub: Any) -> set[str] | SourceUnavailable:
-    """One Composite subresponse: the described field names, or the error it carries."""
-    status = sub.get("httpStatusCode") if isinstance(sub, dict) else None
-    body = sub.get("body") if isinstance(sub, dict) else None
-    if status == 200 and isinstance(body, dict):
-        return _field_names(body)
-    error = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
-    code = str(error.get("errorCode") or ("NOT_FOUND" if status == 404 else f"HTTP_{status}"))
-    return SourceUnavailable(code, str(error.get("message") or "describe failed").strip())

@@ -315,7 +315,12 @@ def collect_snapshot(
     try:
         client = OrgClient(credentials, session, host_policy)
         report(f"logged in to {client.grant.instance_url} ({credentials.flow})")
-        readiness = check(client)
+        readiness = check(  # with the collection's fixed queries, in the same Composite calls
+            client,
+            queries=[organization_query()],
+            tooling_queries=[tooling_query(name) for name in TOOLING_FIELDS],
+            concurrency=concurrency,
+        )
         for key, why in readiness.missing().items():
             report(f"{key}: not readable ({why})")
         scan = _Scan(client, settings, started, report, readiness)

@@ -218,8 +218,15 @@ OAUTH_TOKEN_BATCH = 500  # [doc] OauthToken: query() returns 500 rows a batch
 OAUTH_TOKEN_CAP = 2500  # [doc] OauthToken: queryMore() stops after 2,500 rows in all
 MAX_AGGREGATE_ROWS = 2000  # [doc] one batch of a GROUP BY answer
 # [doc] REST Composite (POST /composite): up to 25 subrequests, and "the entire series of
-# requests counts as a single call toward your API limits" (REST API Developer Guide).
+# requests counts as a single call toward your API limits" (REST API Developer Guide). The
+# Tooling API has its own (POST /tooling/composite, API 40.0+) with the same limits. Composite
+# serves sObject resources and Query/QueryAll, not /limits: the daily budget is read from the
+# Sforce-Limit-Info header that every REST answer carries.
 COMPOSITE_MAX_SUBREQUESTS = 25
+COMPOSITE_MAX_QUERIES = 5  # [doc] "Up to five of these subrequests can be query operations"
+# [doc] references "@{ref.records[0].Field}" in a later subrequest's url; left unencoded inside
+# a query string: UNCONFIRMED (a refused reference costs the two direct queries instead).
+COMPOSITE_REFERENCE_IN_QUERY = UNCONFIRMED
 
 
 def source(key: str) -> Source:

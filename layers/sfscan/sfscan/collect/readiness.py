@@ -11,6 +11,8 @@ What each source needs comes from the fact table (facts.py).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,11 +127,27 @@ class Readiness:
 
 
 def _describe(client: OrgClient, src: facts.Source) -> set[str]:
-    if src.api != "tooling":
-        return client.describe_field_names(src.name)  # from the Composite prefetch
-    path = f"tooling/sobjects/{src.name}/describe"
-    described: Any = client.call(lambda: client.sf.restful(path))
-    return {str(f.get("name")) for f in (described or {}).get("fields", [])}
+    # From the Composite prefetch of check(), else a call of its own.
+    return client.describe_field_names(src.name, tooling=src.api == "tooling")
+
+
+PERMISSIONS_QUERY = select(
+    [p.field for p in facts.SCANNER_PERMISSIONS], "UserPermissionAccess"
+)  # every permission the fact table knows; an org that lacks one refuses it (INVALID_FIELD)
+
+
+def _permission_rows(client: OrgClient, wanted: list[str]) -> list[dict[str, Any]]:
+    try:
+        rows = client.prefetched(PERMISSIONS_QUERY)
+    except SourceUnavailable as exc:
+        if exc.code != "INVALID_FIELD":
+            raise
+        rows = None  # this org lacks one of them: select those it describes
+    if rows is not None:
+        return rows
+    described = _describe(client, facts.source("sobject:UserPermissionAccess"))
+    present = [f for f in wanted if f in described]
+    return client.query(select(present, "UserPermissionAccess")) if present else [{}]
 
 
 def _permissions(client: OrgClient, problems: list[str]) -> dict[str, Readable]:
@@ -137,10 +155,7 @@ def _permissions(client: OrgClient, problems: list[str]) -> dict[str, Readable]:
     UserPermissionAccess does not exist in it, so it is not held."""
     wanted = [p.field for p in facts.SCANNER_PERMISSIONS]
     try:
-        src = facts.source("sobject:UserPermissionAccess")
-        described = _describe(client, src)
-        present = [f for f in wanted if f in described]
-        rows = client.query(select(present, "UserPermissionAccess")) if present else [{}]
+        rows = _permission_rows(client, wanted)
     except SourceUnavailable as exc:
         problems.append(f"the scanner's own permissions could not be read ({exc.reason})")
         return dict.fromkeys(wanted)
@@ -229,6 +244,10 @@ def _source_status(
 
 
 def _daily_api(client: OrgClient, problems: list[str]) -> dict[str, int] | None:
+    usage = client.daily_api()  # the Sforce-Limit-Info header: no call of its own
+    if usage is not None:
+        used, most = usage
+        return {"max": most, "remaining": max(0, most - used)}
     try:
         daily = client.limits().get("DailyApiRequests") or {}
     except SourceUnavailable as exc:
@@ -266,11 +285,26 @@ def last_login_query(user_id: str) -> str:
     )
 
 
+# In the Composite prefetch, the ranges query takes the profile from the User query's answer.
+PROFILE_REFERENCE = "@{scanner.records[0].ProfileId}"
+
+
+def _own_queries(user_id: str | None) -> dict[str, str]:
+    """The readiness check's queries, by Composite reference id."""
+    queries = {"permissions": PERMISSIONS_QUERY}
+    if user_id:
+        profile, ranges = scanner_profile_queries(user_id, PROFILE_REFERENCE)
+        queries |= {"scanner": profile, "ranges": ranges, "lastLogin": last_login_query(user_id)}
+    return queries
+
+
 def _scanner_ranges(client: OrgClient, user_id: str) -> tuple[str, ...] | None:
     try:
-        users = client.query(scanner_profile_queries(user_id, None)[0])
-        profile_id = users[0].get("ProfileId") if users else None
-        rows = client.query(scanner_profile_queries(user_id, profile_id)[1])
+        rows = client.prefetched(scanner_profile_queries(user_id, PROFILE_REFERENCE)[1])
+        if rows is None:  # not prefetched: the two queries one after the other
+            users = client.query(scanner_profile_queries(user_id, None)[0])
+            profile_id = users[0].get("ProfileId") if users else None
+            rows = client.query(scanner_profile_queries(user_id, profile_id)[1])
     except SourceUnavailable:
         return None
     return tuple(f"{r.get('StartAddress')}-{r.get('EndAddress')}" for r in rows)
@@ -298,13 +332,50 @@ def _scanner_control(
     return ScannerControl(api_only, ranges, source_ip, inside)
 
 
-def check(client: OrgClient) -> Readiness:
-    """Run every readiness check against the org the client is logged in to."""
+def _prefetch(client: OrgClient, tooling: bool, extra: Sequence[str]) -> None:
+    """Every describe and query of this check, and the caller's small fixed queries, in one
+    REST or Tooling Composite request (one API call)."""
+    names = [s.name for s in facts.SOURCES if s.api == ("tooling" if tooling else "rest")]
+    own = {} if tooling else _own_queries(client.grant.user_id)
+    client.prefetch(names, own | {f"c{n}": q for n, q in enumerate(extra)}, tooling=tooling)
+
+
+def _first_requests(
+    client: OrgClient, queries: Sequence[str], tooling_queries: Sequence[str], concurrency: int
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The REST Composite, the Tooling Composite and listMetadata do not depend on each other:
+    sent together, they cost one round trip to the org instead of three."""
+    workers = max(1, min(3, concurrency))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfscan-readiness")
+    interrupted = False
+    try:
+        rest = pool.submit(_prefetch, client, False, queries)
+        tooling = pool.submit(_prefetch, client, True, tooling_queries)
+        metadata = pool.submit(_metadata_probe, client)
+        rest.result()
+        tooling.result()
+        return metadata.result()
+    except KeyboardInterrupt:  # Ctrl-C: stop now, do not wait for calls in flight
+        interrupted = True
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+
+def check(
+    client: OrgClient,
+    *,
+    queries: Sequence[str] = (),
+    tooling_queries: Sequence[str] = (),
+    concurrency: int = 3,
+) -> Readiness:
+    """Run every readiness check against the org the client is logged in to. ``queries`` and
+    ``tooling_queries``: fixed queries the caller will send next, fetched in the same Composite
+    requests (the collection's Organization and Tooling queries). ``concurrency``: requests in
+    flight at once (at most 3 are independent)."""
     problems: list[str] = []
-    # Every REST describe this check needs, in one Composite call (25 describes per call).
-    client.prefetch_describes(s.name for s in facts.SOURCES if s.api == "rest")
+    listed, metadata_errors = _first_requests(client, queries, tooling_queries, concurrency)
     held = _permissions(client, problems)
-    listed, metadata_errors = _metadata_probe(client)
     described: dict[str, set[str] | None] = {}
     sources = {
         src.key: _source_status(client, src, held, described, metadata_errors)
