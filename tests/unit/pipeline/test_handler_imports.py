@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -39,7 +40,8 @@ WATCHED = (
 )
 
 
-def loaded_after_import(function: str) -> set[str]:
+@functools.cache  # one fresh interpreter per function for the whole module
+def loaded_after_import(function: str) -> frozenset[str]:
     paths = [str(ROOT / "functions" / function), str(ROOT / "layers" / "sfscan")]
     code = (
         "import json, sys\n"
@@ -51,7 +53,7 @@ def loaded_after_import(function: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code], env={**env, **ENV}, capture_output=True, text=True, check=True
     )
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return frozenset(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("function", ["dispatch", "publish"])
