@@ -240,6 +240,9 @@ class ScanSummary:
         return int((self.finished_at - self.started_at).total_seconds() * 1000)
 
 
+_OMITTED_WHEN_EMPTY = ("salesforce_org_name", "instance_url", "error", "error_kind", "scanned_at")
+
+
 def _summary_attributes(s: ScanSummary) -> Item:
     item: Item = {
         "org_name": s.org_name,
@@ -261,6 +264,9 @@ def _summary_attributes(s: ScanSummary) -> Item:
         "open_violations": s.open_violations,
         "unavailable": dict(s.unavailable),
     }
+    for name in _OMITTED_WHEN_EMPTY:  # read back as "" (every reader defaults them)
+        if item[name] == "":
+            del item[name]
     if s.incomplete_rules:
         item["incomplete_by_reason"] = _group_by_reason(s.incomplete_rules)
     if s.superseded_by:
