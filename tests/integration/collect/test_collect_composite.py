@@ -91,3 +91,32 @@ def test_a_subrequest_the_org_could_not_answer_is_asked_again_on_its_own(
     assert len(direct) == 1
     assert got.tooling["SecurityHealthCheckRisks"]
     assert "tooling:SecurityHealthCheckRisks" not in got.unavailable
+
+
+def test_the_first_three_requests_are_sent_together(
+    demo_dict: dict[str, Any], collect: Collect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The REST and Tooling Composite requests and listMetadata do not wait for each other: each
+    waits here until all three are in flight (sent one after another, the first would wait for
+    the others until the barrier breaks, and the scan would fail)."""
+    import threading
+
+    from sfscan.collect.metadata import MetadataReader
+
+    barrier = threading.Barrier(3, timeout=30)  # a hang guard, not a measure of speed
+    prefetch, list_names = OrgClient.prefetch, MetadataReader.list_names
+
+    def waiting_prefetch(self: OrgClient, *args: Any, **kwargs: Any) -> None:
+        barrier.wait()
+        prefetch(self, *args, **kwargs)
+
+    def waiting_list(self: MetadataReader, *args: Any, **kwargs: Any) -> Any:
+        barrier.wait()
+        return list_names(self, *args, **kwargs)
+
+    monkeypatch.setattr(OrgClient, "prefetch", waiting_prefetch)
+    monkeypatch.setattr(MetadataReader, "list_names", waiting_list)
+    with OrgSimulator(demo_dict) as sim:
+        got = collect(sim)
+    assert got.collection["readiness"]["ok"] is True
+    assert not barrier.broken

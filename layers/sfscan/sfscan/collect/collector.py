@@ -319,6 +319,7 @@ def collect_snapshot(
             client,
             queries=[organization_query()],
             tooling_queries=[tooling_query(name) for name in TOOLING_FIELDS],
+            concurrency=concurrency,
         )
         for key, why in readiness.missing().items():
             report(f"{key}: not readable ({why})")

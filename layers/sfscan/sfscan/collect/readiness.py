@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,25 +332,50 @@ def _scanner_control(
     return ScannerControl(api_only, ranges, source_ip, inside)
 
 
-def _prefetch(client: OrgClient, queries: Sequence[str], tooling_queries: Sequence[str]) -> None:
+def _prefetch(client: OrgClient, tooling: bool, extra: Sequence[str]) -> None:
     """Every describe and query of this check, and the caller's small fixed queries, in one
-    REST and one Tooling Composite request (each one API call)."""
-    for tooling, extra in ((False, queries), (True, tooling_queries)):
-        names = [s.name for s in facts.SOURCES if s.api == ("tooling" if tooling else "rest")]
-        own = {} if tooling else _own_queries(client.grant.user_id)
-        client.prefetch(names, own | {f"c{n}": q for n, q in enumerate(extra)}, tooling=tooling)
+    REST or Tooling Composite request (one API call)."""
+    names = [s.name for s in facts.SOURCES if s.api == ("tooling" if tooling else "rest")]
+    own = {} if tooling else _own_queries(client.grant.user_id)
+    client.prefetch(names, own | {f"c{n}": q for n, q in enumerate(extra)}, tooling=tooling)
+
+
+def _first_requests(
+    client: OrgClient, queries: Sequence[str], tooling_queries: Sequence[str], concurrency: int
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The REST Composite, the Tooling Composite and listMetadata do not depend on each other:
+    sent together, they cost one round trip to the org instead of three."""
+    workers = max(1, min(3, concurrency))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfscan-readiness")
+    interrupted = False
+    try:
+        rest = pool.submit(_prefetch, client, False, queries)
+        tooling = pool.submit(_prefetch, client, True, tooling_queries)
+        metadata = pool.submit(_metadata_probe, client)
+        rest.result()
+        tooling.result()
+        return metadata.result()
+    except KeyboardInterrupt:  # Ctrl-C: stop now, do not wait for calls in flight
+        interrupted = True
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 def check(
-    client: OrgClient, *, queries: Sequence[str] = (), tooling_queries: Sequence[str] = ()
+    client: OrgClient,
+    *,
+    queries: Sequence[str] = (),
+    tooling_queries: Sequence[str] = (),
+    concurrency: int = 3,
 ) -> Readiness:
     """Run every readiness check against the org the client is logged in to. ``queries`` and
     ``tooling_queries``: fixed queries the caller will send next, fetched in the same Composite
-    requests (the collection's Organization and Tooling queries)."""
+    requests (the collection's Organization and Tooling queries). ``concurrency``: requests in
+    flight at once (at most 3 are independent)."""
     problems: list[str] = []
-    _prefetch(client, queries, tooling_queries)
+    listed, metadata_errors = _first_requests(client, queries, tooling_queries, concurrency)
     held = _permissions(client, problems)
-    listed, metadata_errors = _metadata_probe(client)
     described: dict[str, set[str] | None] = {}
     sources = {
         src.key: _source_status(client, src, held, described, metadata_errors)
