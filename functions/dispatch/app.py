@@ -1,14 +1,18 @@
 """Dispatch: start a scan run. Invoked by EventBridge Scheduler, or by hand with
 ``{"orgs": ["acme-prod"]}`` to scan some orgs now (see events/dispatch.json)."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from sfscan.pipeline import runtime
 from sfscan.pipeline.config import DispatchConfig
 from sfscan.pipeline.dispatch import dispatch_scan_run
+
+if TYPE_CHECKING:  # a type only (imports are this function's cold start)
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 metrics = Metrics()

@@ -1,34 +1,31 @@
 """Scan: one org per SQS message. An org's own failure (bad secret, login refused, API limit) is
 recorded in the table; only unexpected failures are reported back for retry and the DLQ."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from sfscan.collect.deadline import lambda_scan_deadline
 from sfscan.pipeline import runtime
+from sfscan.pipeline.batch import PartialBatchResponse, process_partial_batch, sqs_item_id
 from sfscan.pipeline.config import ScanConfig
 from sfscan.pipeline.dispatch import ScanRequest
 from sfscan.pipeline.observability import emit_scan_metrics, scan_log_fields
 from sfscan.pipeline.scan import scan_org
 
+if TYPE_CHECKING:  # a type only (imports are this function's cold start)
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and Salesforce calls only
-processor = BatchProcessor(event_type=EventType.SQS)
 CONFIG = ScanConfig.from_env()  # validated once per cold start
 
 
 @tracer.capture_method
-def scan_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
-    request = ScanRequest.from_json(record.body)
+def scan_record(record: dict[str, Any], lambda_context: LambdaContext | None = None) -> None:
+    request = ScanRequest.from_json(record["body"])
     logger.set_correlation_id(request.scan_id)
     logger.append_keys(org_name=request.org_name)
     # Collection stops in time for the org's error to be recorded before Lambda kills us.
@@ -42,7 +39,5 @@ def scan_record(record: SQSRecord, lambda_context: LambdaContext | None = None) 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=scan_record, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+    return process_partial_batch(event, lambda record: scan_record(record, context), sqs_item_id)

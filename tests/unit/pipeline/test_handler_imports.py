@@ -24,7 +24,19 @@ ENV = {
     "SFSCAN_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:findings",
     "SFSCAN_ENABLE_SECURITY_HUB": "true",
 }
-WATCHED = ("sfscan.collect.collector", "simple_salesforce", "zeep", "sfscan.engine")
+WATCHED = (
+    "sfscan.collect.collector",
+    "simple_salesforce",
+    "zeep",
+    "sfscan.engine",
+    "sfscan.pipeline.publish",
+    "sfscan.publish.asff",
+    "sfscan.publish.securityhub",
+    "sfscan.store.items",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.data_classes",
+    "aws_xray_sdk.core",
+)
 
 
 def loaded_after_import(function: str) -> set[str]:
@@ -50,3 +62,23 @@ def test_dispatch_and_publish_never_load_the_salesforce_collector(function: str)
 
 def test_publish_does_not_load_the_rules_engine() -> None:
     assert "sfscan.engine" not in loaded_after_import("publish")
+
+
+def test_scan_does_not_load_the_publishing_modules() -> None:
+    loaded = loaded_after_import("scan")
+    assert not loaded & {"sfscan.pipeline.publish", "sfscan.publish.asff"}
+    assert "sfscan.publish.securityhub" not in loaded
+
+
+def test_dispatch_does_not_load_the_findings_items() -> None:
+    assert "sfscan.store.items" not in loaded_after_import("dispatch")
+
+
+@pytest.mark.parametrize("function", ["scan", "publish"])
+def test_batch_handlers_do_not_load_every_powertools_event_class(function: str) -> None:
+    loaded = loaded_after_import(function)
+    assert "aws_xray_sdk.core" in loaded  # tracing on, as deployed: the check is not vacuous
+    assert not loaded & {
+        "aws_lambda_powertools.utilities.batch",
+        "aws_lambda_powertools.utilities.data_classes",
+    }

@@ -17,3 +17,8 @@ def utc_iso(moment: datetime, timespec: str = "auto") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """The inverse of ``utc_iso``: ``2026-11-28T12:00:00Z`` (or any ISO offset) to a datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

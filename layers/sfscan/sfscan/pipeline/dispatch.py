@@ -13,8 +13,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sfscan.domain.errors import InputError, SfscanError
+from sfscan.domain.timestamps import parse_iso
 from sfscan.domain.timestamps import utc_iso as iso
-from sfscan.store.items import parse_iso
 
 SQS_MAX_BATCH = 10  # SendMessageBatch takes at most 10 entries
 

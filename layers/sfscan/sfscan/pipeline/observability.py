@@ -6,14 +6,17 @@ Never includes credentials: a summary holds counts, ids and one-sentence errors 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sfscan.domain.findings import Severity
-from sfscan.pipeline.publish import PublishReport
-from sfscan.store.items import ScanSummary
+
+if TYPE_CHECKING:  # types only: the scan function never loads the publishing modules
+    from aws_lambda_powertools import Metrics
+
+    from sfscan.pipeline.publish import PublishReport
+    from sfscan.store.items import ScanSummary
 
 
 def scan_log_fields(summary: ScanSummary, already_done: bool) -> dict[str, Any]:

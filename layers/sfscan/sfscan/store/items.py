@@ -26,6 +26,7 @@ from typing import Any
 
 from sfscan.domain.findings import Finding
 from sfscan.domain.lifecycle import AcceptedRisk, TrackedFinding, Transition
+from sfscan.domain.timestamps import parse_iso as parse_iso  # re-exported: the store's readers
 from sfscan.domain.timestamps import utc_iso as iso
 from sfscan.store.evidence import bound_evidence
 
@@ -51,10 +52,6 @@ ATTRIBUTE_DEFINITIONS = (
 )
 
 Item = dict[str, Any]
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def org_pk(org_name: str) -> str:
