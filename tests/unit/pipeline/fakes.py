@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sfscan.domain.lifecycle import TrackedFinding, Transition
+from sfscan.domain.lifecycle import TrackedFinding
 from sfscan.publish.errors import SecurityHubPublishError, SnsPublishError
 from sfscan.publish.notify import Notification
 from sfscan.publish.securityhub import ImportReport, UpdateReport
 from sfscan.publish.workflow import WorkflowUpdate
 from sfscan.store import items as it
-from sfscan.store.dynamodb import MAX_PENDING_SCANS, MAX_TRANSACT_ITEMS, StoreError, WriteOutcome
+from sfscan.store.dynamodb import MAX_TRANSACT_ITEMS, StoreError, WriteOutcome
+from sfscan.store.history import MAX_PENDING_SCANS, ScanHistory, changes_of, is_published_change
 from sfscan.store.items import ScanSummary
 
 
@@ -98,18 +99,16 @@ class InMemoryFindingsStore:
 
     def changed_in_scans(self, org_name: str, scan_ids: Sequence[str]) -> list[TrackedFinding]:
         self._check("changed_in_scans")
-        wanted = set(scan_ids)
-        changed = (it.item_to_tracked(i) for i in self._findings(org_name))
-        return [
-            t
-            for t in changed
-            if t.scan_id in wanted
-            and (t.transition is not Transition.UNCHANGED or t.suppression_changed)
-        ]
+        return changes_of((it.item_to_tracked(i) for i in self._findings(org_name)), scan_ids)
 
     def open_findings(self, org_name: str) -> list[TrackedFinding]:
         self._check("open_findings")
         return [it.item_to_tracked(i) for i in self._findings(org_name) if i["open"]]
+
+    def findings_to_publish(self, org_name: str) -> list[TrackedFinding]:
+        self._check("findings_to_publish")
+        found = (it.item_to_tracked(i) for i in self._findings(org_name))
+        return [t for t in found if t.open or is_published_change(t)]
 
     def get_summary(self, org_name: str, scan_id: str) -> ScanSummary | None:
         self._check("get_summary")
@@ -138,28 +137,30 @@ class InMemoryFindingsStore:
             it.item_to_summary(v) for (p, _s), v in sorted(self.items.items()) if p == it.LATEST_PK
         ]
 
-    def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[ScanSummary]:
+    def scan_history(self, org_name: str, up_to: str) -> ScanHistory:
+        self._check("scan_history")
         pk = it.org_pk(org_name)
         scans = sorted(
             (s, v)
             for (p, s), v in self.items.items()
             if p == pk and it.SCAN_PREFIX <= s <= it.scan_sk(up_to)
         )
-        out: list[ScanSummary] = []
-        for count, (_s, item) in enumerate(reversed(scans)):
-            summary = it.item_to_summary(item)
-            if count >= MAX_PENDING_SCANS or (summary.ok and getattr(summary, marker)):
-                break
-            if summary.ok:
-                out.append(summary)
-        return out[::-1]
+        newest = [it.item_to_summary(item) for _s, item in reversed(scans)]
+        return ScanHistory(up_to, tuple(newest[:MAX_PENDING_SCANS]))
 
-    def mark_summary(self, org_name: str, scan_id: str, attribute: str, when: datetime) -> bool:
+    def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[ScanSummary]:
+        return self.scan_history(org_name, up_to).pending(marker)
+
+    def mark_summary(
+        self, org_name: str, scan_id: str, markers: str | Sequence[str], when: datetime
+    ) -> bool:
         self._check("mark_summary")
         item = self.items.get((it.org_pk(org_name), it.scan_sk(scan_id)))
-        if item is None or attribute in item:
+        names = [markers] if isinstance(markers, str) else list(markers)
+        if item is None or all(name in item for name in names):
             return False
-        item[attribute] = it.iso(when)
+        for name in names:
+            item.setdefault(name, it.iso(when))
         return True
 
 

@@ -221,3 +221,47 @@ def test_pending_summaries_are_the_unmarked_scans_back_to_the_last_marked(
         "s3",
         "s4",
     ]
+
+
+def test_both_markers_go_in_one_write_and_a_set_marker_keeps_its_time(
+    store: FindingsStorePort,
+) -> None:
+    store.put_summary(summary())
+    later = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
+    assert store.mark_summary("acme", summary().scan_id, "notified_at", T1) is True
+    assert store.mark_summary("acme", summary().scan_id, ["notified_at", "published_at"], later)
+    got = store.get_summary("acme", summary().scan_id)
+    assert got is not None and (got.notified_at, got.published_at) == (T1, later)
+    assert store.mark_summary("acme", summary().scan_id, ["notified_at", "published_at"], T1) is (
+        False
+    )
+
+
+def test_scan_history_reads_back_as_far_as_publishing_needs(store: FindingsStorePort) -> None:
+    ids = [f"202611{day:02d}T030000Z-a" for day in range(1, 16)]
+    for scan_id in ids:  # 15 scans whose publishing failed: more than one page of records
+        store.put_summary(summary(scan_id))
+    history = store.scan_history("acme", ids[-1])
+    assert history.current is not None and history.current.scan_id == ids[-1]
+    assert [s.scan_id for s in history.pending("notified_at")] == ids
+    assert [s.scan_id for s in history.pending("published_at")] == ids
+    store.mark_summary("acme", ids[9], ["notified_at", "published_at"], T1)
+    store.mark_summary("acme", ids[11], "notified_at", T1)
+    history = store.scan_history("acme", ids[-1])
+    assert [s.scan_id for s in history.pending("notified_at")] == ids[12:]
+    assert [s.scan_id for s in history.pending("published_at")] == ids[10:]
+    assert store.scan_history("acme", "20261131T030000Z-x").current is None  # not recorded
+
+
+def test_findings_to_publish_are_the_open_and_the_changed(store: FindingsStorePort) -> None:
+    scan(store, "s1", [make_finding("005A"), make_finding("005B"), make_finding("005C")])
+    passed = make_finding("005D", Status.PASSED)
+    scan(
+        store,
+        "s2",
+        [make_finding("005A"), make_finding("005B", Status.PASSED), make_finding("005C"), passed],
+    )
+    found = {t.finding.resource_id: t for t in store.findings_to_publish("acme")}
+    # 005A and 005C are open (unchanged since s1), 005B resolved by s2; 005D never a violation.
+    assert sorted(found) == ["005A", "005B", "005C"]
+    assert found["005B"].transition is Transition.RESOLVED and not found["005B"].open

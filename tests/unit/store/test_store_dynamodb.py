@@ -15,9 +15,10 @@ from moto import mock_aws
 from sfscan.domain.snapshot import Snapshot
 from sfscan.pipeline.config import ScanConfig
 from sfscan.pipeline.dispatch import ScanRequest
+from sfscan.pipeline.publish import summary_from_stream_record
 from sfscan.pipeline.scan import ScanDeps, scan_org
 from sfscan.store import items
-from sfscan.store.dynamodb import MAX_TRANSACT_ITEMS, FindingsStore
+from sfscan.store.dynamodb import MAX_TRANSACT_ITEMS, FindingsStore, to_ddb
 from sfscan.store.items import ScanSummary
 from sfscan_harness.capacity import AwsMeter, item_size
 
@@ -97,3 +98,64 @@ def test_library_key_schema_matches_template() -> None:
     definition = table_definition()
     assert definition["KeySchema"] == list(items.KEY_SCHEMA)
     assert definition["AttributeDefinitions"] == list(items.ATTRIBUTE_DEFINITIONS)
+
+
+def test_the_demo_orgs_scan_records_stay_under_1_kb_and_lose_nothing(ddb: Any) -> None:
+    store = FindingsStore(ddb, "findings")
+    scanned = scan_demo_org(store, "20261128T120000Z-a")
+    assert len(scanned.incomplete_rules) >= 7  # one unreadable app makes most rules incomplete
+    # As published: both markers set, and the collection's figures of a live scan.
+    store.mark_summary("acme", scanned.scan_id, ["notified_at", "published_at"], T1)
+    raw = {i["sk"]["S"]: i for i in ddb.scan(TableName="findings")["Items"]}
+    record, latest = raw["SCAN#" + scanned.scan_id], raw["ORG#acme"]
+    assert item_size(record) < 1024 and item_size(latest) < 1024  # 1 write unit each
+    got = store.get_summary("acme", scanned.scan_id)
+    assert got is not None and got.incomplete_rules == scanned.incomplete_rules
+    assert got.unavailable == scanned.unavailable and got.by_status == scanned.by_status
+    [listed] = store.latest_scans()
+    assert listed.incomplete_rules == scanned.incomplete_rules
+
+
+def test_a_scan_record_written_by_the_previous_version_still_reads(ddb: Any) -> None:
+    """A user's table holds records in the old shape (one reason per rule, empty strings)."""
+    reason = "unreadable items, run-as users unknown: metadata:ConnectedApp:Vendor"
+    old = {
+        "org_name": "acme",
+        "scan_id": "20261128T120000Z-a",
+        "org_id": "00D5g000004DEMOEA4",
+        "salesforce_org_name": "",
+        "instance_url": "",
+        "scan_status": "OK",
+        "error": "",
+        "error_kind": "",
+        "started_at": "2026-11-28T12:00:00Z",
+        "finished_at": "2026-11-28T12:00:03Z",
+        "scanned_at": "2026-11-28T12:00:00Z",
+        "duration_ms": 3000,
+        "by_status": {"FAILED": 2},
+        "failed_by_severity": {"HIGH": 2},
+        "opened": 2,
+        "resolved": 0,
+        "open_violations": 2,
+        "unavailable": {"metadata:ConnectedApp:Vendor": "INSUFFICIENT_ACCESS"},
+        "incomplete_rules": {"SF-IU-01": reason, "SF-NET-01": reason, "SF-CA-01": "app Vendor"},
+        "notified_at": "2026-11-28T12:00:05Z",
+    }
+    scan_item = {"pk": "ORG#acme", "sk": "SCAN#20261128T120000Z-a", "item_type": "scan", **old}
+    latest_item = {"pk": "LATEST", "sk": "ORG#acme", "item_type": "latest", **old}
+    for item in (scan_item, latest_item):
+        ddb.put_item(TableName="findings", Item=to_ddb(item))
+    store = FindingsStore(ddb, "findings")
+    expected = {"SF-IU-01": reason, "SF-NET-01": reason, "SF-CA-01": "app Vendor"}
+    got = store.get_summary("acme", "20261128T120000Z-a")
+    assert got is not None and got.incomplete_rules == expected
+    assert got.ok and got.salesforce_org_name == "" and got.display_name == "acme"
+    [latest] = store.latest_scans()
+    assert latest.incomplete_rules == expected
+    history = store.scan_history("acme", "20261128T120000Z-a")
+    assert history.current == got
+    # Its stream record (what the publish function reads) too; it still needs publishing.
+    inserted = {"eventName": "INSERT", "dynamodb": {"NewImage": to_ddb(scan_item)}}
+    assert summary_from_stream_record(inserted) == got
+    assert [s.scan_id for s in history.pending("published_at")] == [got.scan_id]
+    assert history.pending("notified_at") == []

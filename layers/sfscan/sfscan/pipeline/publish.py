@@ -6,17 +6,23 @@ cannot change the workflow of a finding Security Hub already holds.
 Driven by the table stream (the scan summary's INSERT). Markers on the summary make a redelivered
 record harmless: ``notified_at`` is set right after the SNS message, ``published_at`` at the end.
 A crash between sending and marking can repeat one message (at-least-once); it never loses one.
+When no message was sent, or nothing can fail after it (Security Hub off), both markers are set
+in one write at the end: there is no message a crash could repeat.
 
 Nothing is lost when publishing fails for good (the record goes to the failure queue): the next
 publish for the org also sends the changes of every earlier scan without ``notified_at``, and
 imports the changes of every earlier scan without ``published_at`` (the markers are a per-org
-cursor; see ``FindingsStore.pending_summaries``). A finding changed again by a later scan is
+cursor; see ``sfscan.store.history.ScanHistory``). A finding changed again by a later scan is
 published in its latest state.
+
+Reads: one Query of the org's scan records (this scan's own first) and one of the findings it may
+send (open or changed), shared by the e-mail and Security Hub. Security Hub's findings are stamped
+with the time of that read, so the import of an older read never overwrites a newer one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -28,6 +34,7 @@ from sfscan.publish.notify import build_notifications
 from sfscan.publish.ports import NotifierPort, SecurityHubPort
 from sfscan.publish.workflow import workflow_updates
 from sfscan.store.dynamodb import from_ddb
+from sfscan.store.history import changes_of
 from sfscan.store.items import ITEM_SCAN, ScanSummary, item_to_summary
 from sfscan.store.ports import FindingsStorePort
 
@@ -84,9 +91,21 @@ def summary_from_stream_record(record: Mapping[str, Any]) -> ScanSummary | None:
     return item_to_summary(item)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What one publish read from the table, shared by every step."""
+
+    current: ScanSummary
+    to_notify: list[ScanSummary]  # scans without notified_at, oldest first (this one included)
+    to_publish: list[ScanSummary]  # scans without published_at
+    findings: list[TrackedFinding]  # open, or changed by the scan that last wrote them
+    read_at: datetime
+
+
 def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
     """Publish the org's scan ``summary`` and every earlier scan whose publishing failed."""
-    current = deps.store.get_summary(summary.org_name, summary.scan_id)
+    history = deps.store.scan_history(summary.org_name, summary.scan_id)
+    current = history.current
     if current is None:
         return PublishReport(summary.org_name, summary.scan_id, skipped="summary not found")
     if current.published_at is not None:
@@ -94,15 +113,26 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
     if current.error:
         deps.store.mark_summary(current.org_name, current.scan_id, "published_at", deps.clock())
         return PublishReport(current.org_name, current.scan_id, skipped="scan failed")
-    messages, opened, resolved = _notify(current, deps)
+    read_at = deps.clock()
+    read = _Read(
+        current,
+        history.pending("notified_at"),
+        history.pending("published_at"),
+        deps.store.findings_to_publish(current.org_name),
+        read_at,
+    )
+    messages, opened, resolved = _notify(read, deps)
+    unmarked = read.to_notify
+    if messages and deps.security_hub is not None:
+        # Security Hub can still fail: the message must not go out again with the retry.
+        _mark(unmarked, (), deps)
+        unmarked = []
     imported = workflows = 0
-    pending = deps.store.pending_summaries(current.org_name, current.scan_id, "published_at")
     if deps.security_hub is not None:
-        changed = deps.store.changed_in_scans(current.org_name, [s.scan_id for s in pending])
-        imported = _import_to_security_hub(current, changed, deps)
+        changed = changes_of(read.findings, [s.scan_id for s in read.to_publish])
+        imported = _import_to_security_hub(read, changed, deps)
         workflows = _follow_suppressions(changed, deps)
-    for done in pending:
-        deps.store.mark_summary(done.org_name, done.scan_id, "published_at", deps.clock())
+    _mark(unmarked, read.to_publish, deps)
     return PublishReport(
         current.org_name,
         current.scan_id,
@@ -111,19 +141,32 @@ def publish_scan(summary: ScanSummary, deps: PublishDeps) -> PublishReport:
         resolved=resolved,
         imported=imported,
         workflows_updated=workflows,
-        recovered=len([s for s in pending if s.scan_id != current.scan_id]),
+        recovered=len([s for s in read.to_publish if s.scan_id != current.scan_id]),
     )
 
 
-def _notify(current: ScanSummary, deps: PublishDeps) -> tuple[int, int, int]:
-    """One message (or its parts) for this scan and every earlier one never notified; then
-    each of them is marked ``notified_at``. Returns (messages, opened, resolved)."""
-    pending = deps.store.pending_summaries(current.org_name, current.scan_id, "notified_at")
-    if not pending:
+def _mark(
+    notified: Sequence[ScanSummary], published: Sequence[ScanSummary], deps: PublishDeps
+) -> None:
+    """``notified_at`` on the ``notified`` scans, ``published_at`` on the ``published`` ones:
+    one write per scan record, whatever it gets."""
+    markers: dict[tuple[str, str], list[str]] = {}
+    for marker, scans in (("notified_at", notified), ("published_at", published)):
+        for done in scans:
+            markers.setdefault((done.org_name, done.scan_id), []).append(marker)
+    for (org_name, scan_id), names in sorted(markers.items()):
+        deps.store.mark_summary(org_name, scan_id, names, deps.clock())
+
+
+def _notify(read: _Read, deps: PublishDeps) -> tuple[int, int, int]:
+    """One message (or its parts) for this scan and every earlier one never notified.
+    Returns (messages, opened, resolved); the caller marks them ``notified_at``."""
+    if not read.to_notify:
         return 0, 0, 0
-    changed = deps.store.changed_in_scans(current.org_name, [s.scan_id for s in pending])
+    changed = changes_of(read.findings, [s.scan_id for s in read.to_notify])
     opened = [t for t in changed if t.transition is Transition.OPENED]
     resolved = [t for t in changed if t.transition is Transition.RESOLVED]
+    current = read.current
     notifications = build_notifications(
         org_id=current.org_id,
         org_name=current.display_name,
@@ -133,8 +176,6 @@ def _notify(current: ScanSummary, deps: PublishDeps) -> tuple[int, int, int]:
         resolved=resolved,
     )
     messages = len(deps.notifier.publish(notifications)) if notifications else 0
-    for done in pending:
-        deps.store.mark_summary(done.org_name, done.scan_id, "notified_at", deps.clock())
     return messages, len(opened), len(resolved)
 
 
@@ -152,14 +193,13 @@ def _observed(tracked: TrackedFinding, summary: ScanSummary) -> TrackedFinding:
     return replace(tracked, last_seen=scanned)
 
 
-def _import_to_security_hub(
-    summary: ScanSummary, changed: list[TrackedFinding], deps: PublishDeps
-) -> int:
+def _import_to_security_hub(read: _Read, changed: list[TrackedFinding], deps: PublishDeps) -> int:
     assert deps.security_hub is not None
+    summary = read.current
     # Still-open findings are re-imported every scan so Security Hub never expires them (90 days).
-    selected = {t.key: _observed(t, summary) for t in deps.store.open_findings(summary.org_name)}
+    selected = {t.key: _observed(t, summary) for t in read.findings if t.open}
     selected.update({t.key: t for t in changed})
-    updated_at = deps.clock()
+    updated_at = read.read_at
     findings = [
         build_asff_finding(
             t,

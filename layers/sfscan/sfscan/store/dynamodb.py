@@ -15,11 +15,25 @@ from sfscan.domain.errors import SfscanError
 from sfscan.domain.lifecycle import TrackedFinding, Transition
 from sfscan.domain.timestamps import utc_iso
 from sfscan.store import items as it
+from sfscan.store.history import MARKERS, MAX_PENDING_SCANS, ScanHistory, changes_of
+
+__all__ = ["MAX_PENDING_SCANS", "MAX_TRANSACT_ITEMS", "FindingsStore", "StoreError"]
 
 # DynamoDB's documented TransactWriteItems limit (actions per call).
 MAX_TRANSACT_ITEMS = 100
-# How far back publishing looks for scans whose changes were never sent (one a day: 7 weeks).
-MAX_PENDING_SCANS = 50
+# Scan records a publish reads per Query: its own and the previous one answer it when that one
+# was published; a page of 10 covers nine failed publishes before another call (and reads
+# ~10 KB, not the org's whole history).
+HISTORY_PAGE = 10
+# A finding a publish may send: open (re-imported every scan), or changed by the scan that last
+# wrote it (opened, resolved, suppression changed).
+_CHANGED = "#tr IN (:opened, :resolved) OR suppression_changed = :true"
+_TO_PUBLISH = "#open = :true OR " + _CHANGED
+_TO_PUBLISH_VALUES = {
+    ":opened": Transition.OPENED.value,
+    ":resolved": Transition.RESOLVED.value,
+    ":true": True,
+}
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
@@ -51,9 +65,9 @@ class WriteOutcome:
     superseded: bool = False
 
 
-def _check_marker(marker: str) -> None:
-    if marker not in ("notified_at", "published_at"):
-        raise ValueError(f"unknown marker {marker}")
+def _check_markers(markers: Sequence[str]) -> None:
+    if not markers or any(m not in MARKERS for m in markers):
+        raise ValueError(f"unknown markers {markers}")
 
 
 def _is_condition_failure(exc: ClientError) -> bool:
@@ -85,28 +99,21 @@ class FindingsStore:
     def changed_in_scans(self, org_name: str, scan_ids: Sequence[str]) -> list[TrackedFinding]:
         """Findings these scans opened or resolved, or whose suppression they changed, and that
         no later scan changed again."""
-        wanted = set(scan_ids)
-        return [
-            t
-            for t in (
-                it.item_to_tracked(i)
-                for i in self._query_findings(
-                    org_name,
-                    "#tr IN (:opened, :resolved) OR suppression_changed = :true",
-                    {
-                        ":opened": Transition.OPENED.value,
-                        ":resolved": Transition.RESOLVED.value,
-                        ":true": True,
-                    },
-                )
-            )
-            if t.scan_id in wanted
-        ]
+        changed = self._query_findings(org_name, _CHANGED, _TO_PUBLISH_VALUES)
+        return changes_of((it.item_to_tracked(i) for i in changed), scan_ids)
 
     def open_findings(self, org_name: str) -> list[TrackedFinding]:
         return [
             it.item_to_tracked(i)
             for i in self._query_findings(org_name, "#open = :true", {":true": True})
+        ]
+
+    def findings_to_publish(self, org_name: str) -> list[TrackedFinding]:
+        """In one Query, every finding a publish may send: the open ones and those changed by
+        the scan that last wrote them (``history.changes_of`` picks a publish's changes)."""
+        return [
+            it.item_to_tracked(i)
+            for i in self._query_findings(org_name, _TO_PUBLISH, _TO_PUBLISH_VALUES)
         ]
 
     def claim_org(self, org_name: str, scan_id: str) -> str:
@@ -287,14 +294,11 @@ class FindingsStore:
             raise StoreError(f"cannot {verb} table {self._table}: {exc}") from exc
         return True
 
-    def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[it.ScanSummary]:
-        """The org's successful scans up to ``up_to`` whose ``marker`` (``notified_at`` or
-        ``published_at``) is not set, oldest first: changes a failed publish never sent.
-
-        Reads back from ``up_to`` and stops at the first scan that has the marker (everything
-        before it was sent by that scan's publish) or after MAX_PENDING_SCANS scans.
-        """
-        _check_marker(marker)
+    def scan_history(self, org_name: str, up_to: str) -> ScanHistory:
+        """The org's scan records back from ``up_to`` (its own first), as far as publishing
+        ``up_to`` needs: to the first successful scan carrying each marker, at most
+        MAX_PENDING_SCANS records. One Query of HISTORY_PAGE records when the previous scan was
+        published."""
         params = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
@@ -303,15 +307,21 @@ class FindingsStore:
             ),
             "ScanIndexForward": False,
             "ConsistentRead": True,
+            "Limit": HISTORY_PAGE,
         }
-        out: list[it.ScanSummary] = []
-        for count, item in enumerate(self._query(params)):
-            summary = it.item_to_summary(item)
-            if count >= MAX_PENDING_SCANS or (summary.ok and getattr(summary, marker)):
+        history = ScanHistory(up_to)
+        for item in self._query(params):
+            history = ScanHistory(up_to, (*history.records, it.item_to_summary(item)))
+            if history.complete:
                 break
-            if summary.ok:
-                out.append(summary)
-        return out[::-1]
+        return history
+
+    def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[it.ScanSummary]:
+        """The org's successful scans up to ``up_to`` whose ``marker`` (``notified_at`` or
+        ``published_at``) is not set, oldest first: changes a failed publish never sent
+        (``ScanHistory.pending``)."""
+        _check_markers((marker,))
+        return self.scan_history(org_name, up_to).pending(marker)
 
     def record_failure(self, summary: it.ScanSummary) -> None:
         """Show a failed attempt as the org's latest scan without recording the scan itself, so
@@ -330,17 +340,24 @@ class FindingsStore:
         }
         return [it.item_to_summary(i) for i in self._query(params)]
 
-    def mark_summary(self, org_name: str, scan_id: str, attribute: str, when: datetime) -> bool:
-        """Set ``notified_at`` or ``published_at`` once; False when it was already set."""
-        _check_marker(attribute)
+    def mark_summary(
+        self, org_name: str, scan_id: str, markers: str | Sequence[str], when: datetime
+    ) -> bool:
+        """Set ``notified_at`` and/or ``published_at`` (one UpdateItem) where not set yet; False
+        when every one of them was already set (or there is no such record)."""
+        names = (markers,) if isinstance(markers, str) else tuple(markers)
+        _check_markers(names)
+        refs = {f"#m{i}": name for i, name in enumerate(names)}
+        sets = ", ".join(f"{r} = if_not_exists({r}, :when)" for r in refs)
+        unset = " OR ".join(f"attribute_not_exists({r})" for r in refs)
         return self._conditionally(
             "update",
             lambda: self._client.update_item(
                 TableName=self._table,
                 Key=to_ddb({"pk": it.org_pk(org_name), "sk": it.scan_sk(scan_id)}),
-                UpdateExpression="SET #m = :when",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#m)",
-                ExpressionAttributeNames={"#m": attribute},
+                UpdateExpression=f"SET {sets}",
+                ConditionExpression=f"attribute_exists(pk) AND ({unset})",
+                ExpressionAttributeNames=refs,
                 ExpressionAttributeValues=to_ddb({":when": utc_iso(when)}),
             ),
         )

@@ -6,6 +6,11 @@
 - claim: pk ``ORG#<org name>``, sk ``CLAIM``; the newest scan id that took the org. Every
   finding write checks it in the same transaction, so a stale scan changes nothing.
 
+Scan records stay under 1 KB (1 write unit) for an org like the demo's: the rules a gap made
+incomplete are stored grouped by reason (``incomplete_by_reason``: reason -> set of rule ids), since
+one unreadable source usually makes several rules incomplete for the same reason. Records written
+before that (``incomplete_rules``: rule id -> reason) are still read.
+
 ``<org name>`` is the registered name (the secret name without the prefix): a scan that fails
 before the org id is known (bad secret, auth refused) still has a place to record its error.
 Scan ids sort by time, so an org's history reads in order.
@@ -232,6 +237,9 @@ class ScanSummary:
         return int((self.finished_at - self.started_at).total_seconds() * 1000)
 
 
+_OMITTED_WHEN_EMPTY = ("salesforce_org_name", "instance_url", "error", "error_kind", "scanned_at")
+
+
 def _summary_attributes(s: ScanSummary) -> Item:
     item: Item = {
         "org_name": s.org_name,
@@ -252,8 +260,12 @@ def _summary_attributes(s: ScanSummary) -> Item:
         "resolved": s.resolved,
         "open_violations": s.open_violations,
         "unavailable": dict(s.unavailable),
-        "incomplete_rules": dict(s.incomplete_rules),
     }
+    for name in _OMITTED_WHEN_EMPTY:  # read back as "" (every reader defaults them)
+        if item[name] == "":
+            del item[name]
+    if s.incomplete_rules:
+        item["incomplete_by_reason"] = _group_by_reason(s.incomplete_rules)
     if s.superseded_by:
         item["superseded_by"] = s.superseded_by
     if s.api_calls is not None:
@@ -274,6 +286,27 @@ def latest_to_item(s: ScanSummary) -> Item:
     item: Item = {"pk": LATEST_PK, "sk": ORG_PREFIX + s.org_name, "item_type": ITEM_LATEST}
     item.update(_summary_attributes(s))
     return item
+
+
+def _group_by_reason(incomplete_rules: dict[str, str]) -> dict[str, set[str]]:
+    """rule id -> reason, as reason -> rule ids (a string set: no empty set is ever written)."""
+    grouped: dict[str, set[str]] = {}
+    for rule_id, reason in incomplete_rules.items():
+        grouped.setdefault(reason, set()).add(rule_id)
+    return grouped
+
+
+def _incomplete_rules(item: Item) -> dict[str, str]:
+    """rule id -> reason, from either shape: grouped by reason, or one reason per rule (records
+    written before the grouping)."""
+    grouped = item.get("incomplete_by_reason")
+    if grouped is None:
+        return {str(k): str(v) for k, v in (item.get("incomplete_rules") or {}).items()}
+    return {
+        str(rule_id): str(reason)
+        for reason, rule_ids in sorted(grouped.items())
+        for rule_id in sorted(rule_ids)
+    }
 
 
 def _int_map(value: Any) -> dict[str, int]:
@@ -308,7 +341,7 @@ def item_to_summary(item: Item) -> ScanSummary:
         api_calls=_opt_int(item.get("api_calls")),
         daily_api_remaining=_opt_int(item.get("daily_api_remaining")),
         unavailable={str(k): str(v) for k, v in (item.get("unavailable") or {}).items()},
-        incomplete_rules={str(k): str(v) for k, v in (item.get("incomplete_rules") or {}).items()},
+        incomplete_rules=_incomplete_rules(item),
         notified_at=_opt_time(item.get("notified_at")),
         published_at=_opt_time(item.get("published_at")),
         superseded_by=str(item.get("superseded_by", "")),

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sfscan.domain.lifecycle import TrackedFinding
 from sfscan.store.dynamodb import WriteOutcome
+from sfscan.store.history import ScanHistory
 from sfscan.store.items import ScanSummary
 
 
@@ -38,6 +39,10 @@ class FindingsStorePort(Protocol):
 
     def open_findings(self, org_name: str) -> list[TrackedFinding]: ...
 
+    def findings_to_publish(self, org_name: str) -> list[TrackedFinding]:
+        """In one read, the open findings and those changed by the scan that last wrote them."""
+        ...
+
     def get_summary(self, org_name: str, scan_id: str) -> ScanSummary | None: ...
 
     def put_summary(self, summary: ScanSummary) -> bool:
@@ -50,10 +55,17 @@ class FindingsStorePort(Protocol):
 
     def latest_scans(self) -> list[ScanSummary]: ...
 
+    def scan_history(self, org_name: str, up_to: str) -> ScanHistory:
+        """In one read, the org's scan records back from ``up_to`` as far as publishing needs."""
+        ...
+
     def pending_summaries(self, org_name: str, up_to: str, marker: str) -> list[ScanSummary]:
         """Successful scans up to ``up_to`` without ``marker``, oldest first."""
         ...
 
-    def mark_summary(self, org_name: str, scan_id: str, attribute: str, when: datetime) -> bool:
-        """Set ``notified_at`` / ``published_at`` once; False when already set."""
+    def mark_summary(
+        self, org_name: str, scan_id: str, markers: str | Sequence[str], when: datetime
+    ) -> bool:
+        """Set ``notified_at`` / ``published_at`` where not set yet, in one write; False when
+        all were already set."""
         ...
