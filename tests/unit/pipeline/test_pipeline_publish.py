@@ -136,6 +136,28 @@ def test_security_hub_off_imports_nothing(env: World) -> None:
     assert env.hub.findings == {}
 
 
+def test_security_hub_off_marks_both_markers_in_one_write_and_never_sends_twice(
+    env: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = env.store
+    clock = Clock()
+    writes: list[tuple[str, list[str]]] = []
+    original = store.mark_summary
+
+    def mark(org_name: str, scan_id: str, markers: Any, when: datetime) -> bool:
+        writes.append((scan_id, [markers] if isinstance(markers, str) else list(markers)))
+        return original(org_name, scan_id, markers, when)
+
+    monkeypatch.setattr(store, "mark_summary", mark)
+    s1 = scan(store, "s1", "BYPASS", clock)
+    assert publish_scan(s1, publish_deps(env, clock, hub=False)).messages == 1
+    # Nothing can fail after the e-mail: one write of both markers right after it.
+    assert writes == [("s1", ["notified_at", "published_at"])]
+    again = publish_scan(s1, publish_deps(env, clock, hub=False))
+    assert again.skipped == "already published"
+    assert len(env.inbox()) == 1  # the first publish's e-mail only
+
+
 def test_failed_scan_is_marked_published_without_messages(
     env: World,
 ) -> None:
