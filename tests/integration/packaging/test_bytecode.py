@@ -68,8 +68,7 @@ def sources_only(tmp_path_factory: pytest.TempPathFactory, python: str) -> Path:
     shutil.copytree(ROOT / "layers" / "sfscan", layer, dirs_exist_ok=True, ignore=ignore)
     for name, built in FUNCTIONS.items():
         shutil.copytree(ROOT / "functions" / name, build / built, ignore=ignore)
-    date_sources_like_the_zip(build)
-    return build
+    return build  # the sources keep the times of the build, as in .aws-sam/build
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +78,7 @@ def with_bytecode(
     build = tmp_path_factory.mktemp("make-build") / "build"
     shutil.copytree(sources_only, build, symlinks=True)
     make_bytecode(build, python)
-    date_sources_like_the_zip(build)  # what the deployed zip does to the times, after compiling
+    date_sources_like_the_zip(build)  # then deployed: the zip's times are not the build's
     return build
 
 
