@@ -123,6 +123,25 @@ def test_every_shipped_source_has_checked_hash_bytecode_of_the_runtimes_version(
     assert {int.from_bytes(header[4:8], "little") for header in headers.values()} == {CHECKED_HASH}
 
 
+def test_an_unchanged_rebuild_writes_the_same_bytecode_so_deploy_has_nothing_to_upload(
+    tmp_path: Path, sources_only: Path, python: str
+) -> None:
+    # sam deploy names each upload by a checksum of the built directory's files: bytecode that
+    # changed on every build (a timestamp .pyc records the source's time) would publish a new
+    # layer version, and update every function, on each deploy of unchanged code.
+    build = tmp_path / "build"
+    builds = []
+    for _ in range(2):
+        shutil.rmtree(build, ignore_errors=True)
+        shutil.copytree(sources_only, build, symlinks=True)
+        os.utime(build / "ScanFunction" / "app.py")  # a new checkout or copy: new file times
+        make_bytecode(build, python)
+        builds.append({p.relative_to(build): p.read_bytes() for p in build.rglob("*.pyc")})
+
+    assert len(builds[0]) > 1000
+    assert builds[0] == builds[1]
+
+
 def test_an_edited_source_runs_its_new_code_not_the_old_bytecode(
     tmp_path: Path, python: str
 ) -> None:
