@@ -158,6 +158,23 @@ def test_an_edited_source_runs_its_new_code_not_the_old_bytecode(
     assert run(python, "-B", "-c", code).strip() == "new"
 
 
+def test_make_bytecode_refuses_a_python_of_another_version_and_says_what_to_set(
+    tmp_path: Path, python: str
+) -> None:
+    function = tmp_path / "build" / "ScanFunction"
+    function.mkdir(parents=True)
+    (function / "app.py").write_text("VALUE = 1\n")
+    make = ("make", "-C", ROOT, "--no-print-directory", "bytecode")
+    # The interpreter is the same, the runtime it is checked against another version.
+    args = (f"SAM_BUILD_DIR={tmp_path / 'build'}", f"LAMBDA_PYTHON={python}", "RUNTIME_VERSION=3.0")
+
+    done = subprocess.run([*map(str, make), *args], env=clean_env(), capture_output=True, text=True)
+
+    assert done.returncode != 0
+    assert "the functions run 3.0: set LAMBDA_PYTHON to a Python 3.0 interpreter" in done.stderr
+    assert not (function / "__pycache__").exists()
+
+
 def test_make_build_compiles_with_the_python_of_the_templates_runtime() -> None:
     runtime = re.search(r"^\s+Runtime: python(3\.\d+)$", (ROOT / "template.yaml").read_text(), re.M)
     assert runtime and runtime.group(1) == RUNTIME_MINOR
