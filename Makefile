@@ -58,6 +58,7 @@ $(SAM_VENV)/bin/sam:
 # Python (bytecode is per minor version; a test keeps this equal to the template's Runtime) into
 # checked-hash .pyc (PEP 552): valid whatever file times the Lambda zip gives the sources (SAM dates
 # every entry 1980-01-01), and a source that differs from its .pyc is still compiled, never stale.
+# One process (no -j): then an unchanged rebuild writes the same bytes, so sam deploy uploads nothing.
 RUNTIME_VERSION := 3.12
 LAMBDA_PYTHON ?= python$(RUNTIME_VERSION)
 SAM_BUILD_DIR ?= .aws-sam/build
@@ -69,7 +70,7 @@ bytecode:
 	@$(LAMBDA_PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(v != "$(RUNTIME_VERSION)" and \
 	  f"make bytecode: LAMBDA_PYTHON ({sys.executable}) is Python {v}, the functions run $(RUNTIME_VERSION):" \
 	  " set LAMBDA_PYTHON to a Python $(RUNTIME_VERSION) interpreter")'
-	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(SAM_BUILD_DIR)
+	$(LAMBDA_PYTHON) -m compileall -q --invalidation-mode checked-hash $(SAM_BUILD_DIR)
 
 # Deploy and tear down without prompts (CI-friendly). Settings: samconfig.toml (copy
 # samconfig.toml.example); PARAMS="Name=value ..." replaces its parameter_overrides.

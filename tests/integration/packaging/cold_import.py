@@ -27,26 +27,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.imports import ENV as LAMBDA_ENV  # the functions' environment, tracing on
+
 ROOT = Path(__file__).resolve().parents[3]
 RUNTIME_MINOR = "3.12"  # the template's Runtime (test_bytecode.py checks the Makefile agrees)
 ZIP_EPOCH = 315532800  # 1980-01-01 00:00:00 UTC: the date of every entry in SAM's zips
 FUNCTIONS = {"dispatch": "DispatchFunction", "scan": "ScanFunction", "publish": "PublishFunction"}
 LAYER = Path("SfscanLayer") / "python"
-# The environment the deployed functions read at import (template.yaml), tracing on as deployed.
-LAMBDA_ENV = {
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_LAMBDA_FUNCTION_NAME": "sfscan-probe",
-    "LAMBDA_TASK_ROOT": "/var/task",
-    "AWS_EXECUTION_ENV": f"AWS_Lambda_python{RUNTIME_MINOR}",
-    "POWERTOOLS_SERVICE_NAME": "sfscan",
-    "POWERTOOLS_METRICS_NAMESPACE": "sfscan",
-    "SFSCAN_TABLE": "sfscan-findings",
-    "SFSCAN_ORG_SECRET_PREFIX": "sfscan/orgs/",
-    "SFSCAN_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/sfscan-scan",
-    "SFSCAN_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:sfscan",
-    "SFSCAN_ENABLE_SECURITY_HUB": "true",
-}
 _PROBE = """
 import importlib._bootstrap_external as external, json, sys, time
 compiled = []
