@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -13,6 +13,7 @@ from moto import mock_aws
 from pipeline_fixtures import PREFIX, aws_env
 from sfscan.domain.errors import InputError
 from sfscan.pipeline.dispatch import (
+    SCAN_ID,
     ScanQueue,
     ScanRequest,
     dispatch_scan_run,
@@ -136,3 +137,15 @@ def test_a_scan_message_whose_id_does_not_sort_by_time_is_refused() -> None:
     body = ScanRequest("manual", "acme", "sfscan/orgs/acme", NOW).to_json()
     with pytest.raises(InputError, match="does not sort by time"):
         ScanRequest.from_json(body)
+
+
+def test_runs_started_by_hand_in_the_same_second_sort_in_the_order_they_started() -> None:
+    """Scan ids order an org's scans (a later scan supersedes an earlier one): two runs started
+    within one second, as `sfscan demo` does with its fix and re-scan, must not sort by chance."""
+    for millisecond in range(0, 999, 7):
+        earlier = NOW.replace(microsecond=millisecond * 1000)
+        later = earlier + timedelta(milliseconds=1)
+        first, second = new_scan_id({}, earlier), new_scan_id({}, later)
+        assert first[:16] == second[:16] == "20261128T030005Z"
+        assert first < second, (first, second)
+        assert SCAN_ID.fullmatch(first) and SCAN_ID.fullmatch(second)

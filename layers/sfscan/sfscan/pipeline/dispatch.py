@@ -91,7 +91,10 @@ def new_scan_id(event: Mapping[str, Any], now: datetime) -> str:
     """Time-sortable and unique per run: ``20261128T030000Z-1a2b3c4d``.
 
     The scheduler passes its scheduled time and execution id (template Input); a retried
-    invocation of the same execution gets the same scan id, so orgs are not scanned twice.
+    invocation of the same execution gets the same scan id, so orgs are not scanned twice. A run
+    started by hand gets a tag that begins with the millisecond (3 hex digits), so two runs
+    started within one second still sort in the order they started (a later scan of an org
+    supersedes an earlier one: a random tag alone would order them by chance).
     """
     when = now
     scheduled = str(event.get("scheduled_time") or "")
@@ -102,7 +105,7 @@ def new_scan_id(event: Mapping[str, Any], now: datetime) -> str:
             when = now
     run = re.sub(r"[^A-Za-z0-9]", "", str(event.get("scan_run") or ""))
     if not run or str(event.get("scan_run", "")).startswith("<"):
-        run = uuid.uuid4().hex
+        run = f"{when.microsecond // 1000:03x}{uuid.uuid4().hex}"
     return f"{when.astimezone(UTC):%Y%m%dT%H%M%SZ}-{run[:8].lower()}"
 
 
