@@ -48,7 +48,7 @@ def source() -> dict[str, Any]:
     return data
 
 
-def translate() -> dict[str, Any]:
+def translate(parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     tpl = source()
     for res in tpl["Resources"].values():
         props = res.get("Properties", {})
@@ -58,7 +58,7 @@ def translate() -> dict[str, Any]:
             props["ContentUri"] = "s3://placeholder/layer.zip"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator builds ARNs for a region
-        translated: dict[str, Any] = transform(tpl, {}, OfflinePolicyLoader())
+        translated: dict[str, Any] = transform(tpl, parameters or {}, OfflinePolicyLoader())
     return translated
 
 
@@ -140,6 +140,16 @@ def cfn(translated: dict[str, Any]) -> dict[str, Any]:
 def cfn_vpc(translated: dict[str, Any]) -> dict[str, Any]:
     """The stack as deployed with subnets, security groups and a customer-managed topic key."""
     return deployed(translated, {**VPC, "NotificationKmsKeyArn": KEY_ARN})
+
+
+SECRETS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+WITH_SECRETS_KEY = {"OrgSecretsKmsKeyArn": SECRETS_KEY_ARN}
+
+
+@pytest.fixture(scope="module")
+def translated_with_secrets_key() -> dict[str, Any]:
+    """Translated with the org secrets' key given (SAM resolves what it can with the values)."""
+    return translate({**WITH_SECRETS_KEY, **VPC})
 
 
 def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
@@ -540,3 +550,71 @@ def test_every_parameter_is_documented_in_deploy_md() -> None:
         default = param.get("Default", "")
         shown = table.split(row, 1)[1].split("|", 1)[0].strip()
         assert shown == (f"`{default}`" if str(default) else "empty"), (name, shown, default)
+
+
+VIA_SECRETS_MANAGER = {
+    "StringEquals": {"kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}}
+}
+
+
+def kms_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in statements(role) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+
+
+@pytest.mark.parametrize("vpc", [{}, VPC], ids=["outside-vpc", "in-vpc"])
+def test_org_secrets_key_lets_the_scan_function_decrypt_only_through_secrets_manager(
+    translated_with_secrets_key: dict[str, Any], vpc: dict[str, Any]
+) -> None:
+    cfn = deployed(translated_with_secrets_key, {**WITH_SECRETS_KEY, **vpc})
+    role = cfn["ScanFunctionRole"]
+    assert actions(role) == SCAN_ACTIONS | {"kms:Decrypt"} | (VPC_ACTIONS if vpc else set())
+    [stmt] = kms_statements(role)
+    assert stmt["Effect"] == "Allow" and as_list(stmt["Action"]) == ["kms:Decrypt"]
+    assert stmt["Resource"] == SECRETS_KEY_ARN  # that key only, never "*"
+    assert stmt["Condition"] == VIA_SECRETS_MANAGER
+    # No other role gains KMS from the secrets' key (the topic keeps alias/aws/sns).
+    for fn in ("DispatchFunction", "PublishFunction"):
+        assert not kms_statements(cfn[f"{fn}Role"]), fn
+    assert cfn["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+
+
+def test_without_org_secrets_key_the_scan_role_has_no_kms_statement(
+    cfn: dict[str, Any], cfn_vpc: dict[str, Any]
+) -> None:
+    assert not kms_statements(cfn["ScanFunctionRole"])
+    # The topic's key (cfn_vpc sets NotificationKmsKeyArn) is the publish function's only.
+    assert not kms_statements(cfn_vpc["ScanFunctionRole"])
+    assert actions(cfn_vpc["ScanFunctionRole"]) == SCAN_ACTIONS | VPC_ACTIONS
+
+
+def test_topic_key_and_secrets_key_each_reach_only_their_function(
+    translated_with_secrets_key: dict[str, Any],
+) -> None:
+    cfn = deployed(
+        translated_with_secrets_key, {**WITH_SECRETS_KEY, "NotificationKmsKeyArn": KEY_ARN}
+    )
+    assert [s["Resource"] for s in kms_statements(cfn["ScanFunctionRole"])] == [SECRETS_KEY_ARN]
+    assert {s["Resource"] for s in kms_statements(cfn["PublishFunctionRole"])} == {KEY_ARN}
+    assert not kms_statements(cfn["DispatchFunctionRole"])
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("", True),
+        (SECRETS_KEY_ARN, True),
+        (
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            True,
+        ),
+        ("arn:aws:kms:us-east-1:123456789012:alias/sfscan", False),  # IAM authorizes the key
+        ("0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", False),
+        ("alias/aws/secretsmanager", False),
+        ("*", False),
+        (SECRETS_KEY_ARN + ",arn:aws:kms:us-east-1:123456789012:key/other", False),
+    ],
+)
+def test_org_secrets_key_parameter_takes_a_key_arn_or_nothing(value: str, accepted: bool) -> None:
+    param = source()["Parameters"]["OrgSecretsKmsKeyArn"]
+    assert param["Type"] == "String" and param["Default"] == ""
+    assert bool(re.fullmatch(param["AllowedPattern"], value)) is accepted

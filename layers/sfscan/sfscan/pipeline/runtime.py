@@ -55,8 +55,9 @@ def collect_snapshot(credentials: OrgCredentials, **options: Any) -> Snapshot:
 def read_org_secret(name: str) -> Any:
     """The secret's JSON through Powertools' cache (max age SECRET_MAX_AGE_SECONDS).
 
-    A missing secret or one that is not JSON is the org's problem (InputError, recorded); any
-    other failure (throttling, network) propagates so the scan request is retried.
+    A missing secret, one that is not JSON or one the scan function may not decrypt is the org's
+    problem (InputError, recorded); any other failure (throttling, network) propagates so the
+    scan request is retried.
     """
     from aws_lambda_powertools.utilities import parameters
 
@@ -65,10 +66,43 @@ def read_org_secret(name: str) -> Any:
     except parameters.TransformParameterError:
         raise InputError(f"secret {name} is not valid JSON; re-register the org") from None
     except parameters.GetParameterError as exc:
-        code = getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code", "")
-        if code in ("ResourceNotFoundException", "DecryptionFailure", "InvalidRequestException"):
-            raise InputError(f"secret {name} cannot be read ({code})") from None
+        # Powertools raises its error inside its except block: the ClientError is the context.
+        problem = secret_read_problem(name, exc.__cause__ or exc.__context__)
+        if problem is not None:
+            raise problem from None
         raise
+
+
+# Secrets Manager's answers when the caller may not use the secret's KMS key: AccessDenied
+# "Access to KMS is not allowed", or DecryptionFailure; KMS's own codes where a client reports
+# them with the service prefix.
+_KMS_CODES = frozenset(
+    {"DecryptionFailure", "KMS.AccessDeniedException", "KMSAccessDeniedException"}
+)
+_UNREADABLE_CODES = frozenset({"ResourceNotFoundException", "InvalidRequestException"})
+
+
+def secret_read_problem(name: str, error: BaseException | None) -> InputError | None:
+    """The org's recorded error for a GetSecretValue failure it must fix (None: retry it).
+
+    Only the error code and AWS's message are used; the secret's value is never read here.
+    """
+    details = getattr(error, "response", None)
+    err = details.get("Error", {}) if isinstance(details, dict) else {}
+    code, message = str(err.get("Code", "")), str(err.get("Message", ""))
+    # The secret's name may itself contain "kms"; only the rest of AWS's message counts.
+    about_kms = "kms" in message.replace(name, "").lower()
+    if code in _KMS_CODES or (code == "AccessDeniedException" and about_kms):
+        return InputError(
+            f"secret {name} cannot be decrypted: the scan function may not use its KMS key. "
+            "Deploy the stack with OrgSecretsKmsKeyArn set to that key (aws secretsmanager "
+            f"describe-secret --secret-id {name} --query KmsKeyId); the key must be enabled and "
+            f"its key policy must allow this account's IAM policies ({code}: "
+            f"{' '.join(message.split())[:160]})"
+        )
+    if code in _UNREADABLE_CODES:
+        return InputError(f"secret {name} cannot be read ({code})")
+    return None
 
 
 @dataclass(frozen=True)
