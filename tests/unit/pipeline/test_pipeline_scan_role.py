@@ -188,3 +188,26 @@ def test_without_the_key_the_orgs_error_says_to_set_the_parameter(
     assert "Access to KMS is not allowed" in summary.error
     assert "s3cr3t-value" not in summary.error and not collected
     assert summary.opened == 0 and summary.resolved == 0
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
+
+@pytest.mark.parametrize(
+    ("via", "key", "allowed"),
+    [
+        (f"secretsmanager.{REGION}.amazonaws.com", KEY, True),
+        ("secretsmanager.eu-west-1.amazonaws.com", KEY, False),  # another region's service
+        (f"ssm.{REGION}.amazonaws.com", KEY, False),  # another service using the same key
+        (f"secretsmanager.{REGION}.amazonaws.com", KEY[:-1] + "c", False),  # another key
+    ],
+)
+def test_the_key_decrypts_only_through_secrets_manager_here(
+    via: str, key: str, allowed: bool
+) -> None:
+    policy = {"Version": "2012-10-17", "Statement": scan_role_statements(KEY)}
+    result = IAMPolicy(json.dumps(policy)).is_action_permitted(
+        "kms:Decrypt", key, incoming_condition_values={"kms:ViaService": via}
+    )
+    assert (result is PermissionResult.PERMITTED) is allowed
+    assert not any(s["Action"] == "kms:Decrypt" for s in scan_role_statements(""))
