@@ -299,3 +299,27 @@ def test_stack_names_the_table(aws: Any, capsys: pytest.CaptureFixture[str]) -> 
     assert org["org"] == "acme" and org["last_scan"] is None  # read from the stack's table
     assert main(["org", "list", "--stack", "nope"]) == 2
     assert "--stack nope" in capsys.readouterr().err
+
+
+def test_add_stores_the_secret_under_the_key_given(aws: Any, tmp_path: Path) -> None:
+    """With --kms-key-id the org's secret is created, or its new version written, under that
+    customer-managed key (the one the stack's OrgSecretsKmsKeyArn names); without it an existing
+    secret keeps its key."""
+    kms = aws.client("kms")
+    first = kms.create_key()["KeyMetadata"]["Arn"]
+    second = kms.create_key()["KeyMetadata"]["Arn"]
+    path = tmp_path / "acme.json"
+    path.write_text(json.dumps(credentials_json("whatever")))
+    sm = aws.client("secretsmanager")
+
+    def key() -> str:
+        return str(sm.describe_secret(SecretId="sfscan/orgs/acme").get("KmsKeyId"))
+
+    add = ["org", "add", "--name", "acme", "--secret-file", str(path)]
+    assert main([*add, "--kms-key-id", first]) == 0
+    assert key() == first
+    assert main(add) == 0  # a new version (e.g. a rotated key file) keeps the secret's key
+    assert key() == first
+    assert main([*add, "--kms-key-id", second]) == 0
+    assert key() == second
+    assert _secret(aws, "sfscan/orgs/acme")["auth"]["client_secret"] == "s3cr3t-value"

@@ -89,6 +89,13 @@ def _register_add(org_sub: Any) -> None:
     add.add_argument(
         "--settings", metavar="FILE", help="org settings JSON, stored in the table (needs --table)"
     )
+    add.add_argument(
+        "--kms-key-id",
+        metavar="KEY",
+        help="customer-managed KMS key (ARN, id or alias) to encrypt the org's secret with: the "
+        "key the stack's OrgSecretsKmsKeyArn names; without it a new secret uses "
+        "aws/secretsmanager and an existing one keeps its key",
+    )
     _common(add)
     creds = add.add_argument_group("credentials (a --secret-file, or the flags)")
     creds.add_argument("--secret-file", metavar="FILE", help="org credentials JSON")
@@ -179,7 +186,10 @@ def secret_json(credentials: OrgCredentials) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-def _store_secret(sm: Any, name: str, secret_name: str, value: str) -> str:
+def _store_secret(
+    sm: Any, name: str, secret_name: str, value: str, kms_key_id: str | None = None
+) -> str:
+    key = {"KmsKeyId": kms_key_id} if kms_key_id else {}
     try:
         try:
             sm.create_secret(
@@ -187,12 +197,16 @@ def _store_secret(sm: Any, name: str, secret_name: str, value: str) -> str:
                 SecretString=value,
                 Description=f"sfscan: credentials of Salesforce org {name}",
                 Tags=[{"Key": "sfscan:org", "Value": name}],
+                **key,
             )
             return "stored as a new secret"
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceExistsException":
                 raise
-            sm.put_secret_value(SecretId=secret_name, SecretString=value)
+            if key:  # a new version under the key given (the secret's key changes to it)
+                sm.update_secret(SecretId=secret_name, SecretString=value, **key)
+            else:
+                sm.put_secret_value(SecretId=secret_name, SecretString=value)
             return "stored as a new version of the existing secret"
     except (ClientError, BotoCoreError) as exc:
         raise aws.aws_error(f"cannot store secret {secret_name}", exc) from None
@@ -242,7 +256,11 @@ def run_add(args: argparse.Namespace) -> int:
     settings, note = _settings_to_keep(args, credentials, session, secret_name)
     table = table_name(args, needed_for="settings") if settings is not None else None
     how = _store_secret(
-        session.client("secretsmanager"), args.name, secret_name, secret_json(credentials)
+        session.client("secretsmanager"),
+        args.name,
+        secret_name,
+        secret_json(credentials),
+        args.kms_key_id,
     )
     print(
         f"org {args.name}: credentials ({credentials.flow}, {credentials.login_url}) {how} "
