@@ -152,3 +152,30 @@ def test_csv_has_one_parseable_row_per_finding() -> None:
     # Same order as the table: by rule, worst first.
     assert [r["rule_id"] for r in rows][:4] == ["SF-IU-01"] * 4
     assert rows[0]["status"] == "FAILED"
+
+
+def test_table_names_the_users_left_out_of_scope_and_why() -> None:
+    """A user the control does not judge (portal, community, guest) has no finding: the table
+    says who was left out and why, so no one reads a missing user as a pass."""
+    users = [
+        {
+            "user_id": f"0055g0000005{n:03d}AAA",
+            "username": f"portal{n}@customer.example.org",
+            "user_type": "CspLitePortal",
+            "reason": "high-volume portal or community user (UserType CspLitePortal)",
+        }
+        for n in range(13)
+    ]
+    result = ScanResult(
+        org_id=ORG_ID,
+        org_name="Acme Corporation",
+        evaluated_at=datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
+        findings=(make_finding(),),
+        out_of_scope=tuple(users),
+    )
+    text = render_table(result)
+    assert "13 active user(s) not judged" in text
+    assert "portal0@customer.example.org: high-volume portal or community user" in text
+    assert "portal9@customer.example.org" in text and "portal10@" not in text
+    assert "+3 more (--format json lists them all)" in text
+    assert "not judged" not in render_table(MIXED)

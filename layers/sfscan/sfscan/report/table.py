@@ -163,6 +163,25 @@ def render_table(
         out.append("Incomplete rules (their NOT_AVAILABLE findings resolve nothing):")
         for rule_id, why in sorted(result.incomplete_rules.items()):
             out.extend(_wrap(f"  {rule_id}: {why}", width, indent="      "))
+    out.extend(_out_of_scope_lines(result, width))
     out.append("")
     out.extend(_wrap(summary_line(result, hidden), width, indent="  "))
     return "\n".join(out) + "\n"
+
+
+OUT_OF_SCOPE_SHOWN = 10
+
+
+def _out_of_scope_lines(result: ScanResult, width: int) -> list[str]:
+    """Active users the control does not judge (portal, community, guest): named with the reason,
+    so that a user without findings is never read as a pass."""
+    users = result.out_of_scope
+    if not users:
+        return []
+    out = ["", f"{len(users)} active user(s) not judged (outside the control's scope):"]
+    for user in users[:OUT_OF_SCOPE_SHOWN]:
+        name = user.get("username") or user.get("user_id") or "?"
+        out.extend(_wrap(f"  {name}: {user.get('reason', '')}", width, indent="      "))
+    if len(users) > OUT_OF_SCOPE_SHOWN:
+        out.append(f"  +{len(users) - OUT_OF_SCOPE_SHOWN} more (--format json lists them all)")
+    return out
