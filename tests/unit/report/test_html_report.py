@@ -138,3 +138,12 @@ def test_the_cli_writes_the_report_with_suppressions_and_what_status_hid(
     assert re.search(r'data-hidden="PASSED">\d+ PASSED<', text)
     assert 'data-suppression="applied"' in text  # the CLI passed the settings through
     assert f"wrote {len(result.findings) - hidden} findings" in capsys.readouterr().err
+
+
+def test_users_left_out_of_scope_are_named_with_the_reason() -> None:
+    result, _ = demo_result()
+    assert result.out_of_scope  # the demo org has portal and community users
+    text = render_html(result)
+    assert 'id="out-of-scope"' in text
+    for user in result.out_of_scope:
+        assert str(escape(user["username"])) in text and str(escape(user["reason"])) in text
