@@ -15,6 +15,7 @@ from typing import Any
 from sfscan.domain.findings import Finding
 from sfscan.domain.settings import Settings, parse_settings
 from sfscan.domain.snapshot import Snapshot, parse_snapshot
+from sfscan.domain.snapshot_checks import KEYED_SOBJECTS
 from sfscan.engine import ScanResult, evaluate
 from sfscan.rules.registry import RULES_BY_ID
 
@@ -45,18 +46,8 @@ ORG_ID = "00D000000000001AAA"
 ORG_NAME = "Acme"
 INTEGRATION_PROFILE = "Minimum Access - API Only Integrations"
 
-SOBJECT_KEYS = (
-    "User",
-    "Profile",
-    "UserLicense",
-    "PermissionSet",
-    "PermissionSetGroup",
-    "PermissionSetAssignment",
-    "LoginIpRange",
-    "ConnectedApplication",
-    "LoginHistory",
-    "OauthToken",
-)
+# Every sObject a snapshot holds: those joined by Id, then the two without one.
+SOBJECT_KEYS = (*KEYED_SOBJECTS, "LoginHistory", "OauthToken")
 TOOLING_KEYS = ("SecurityHealthCheck", "SecurityHealthCheckRisks")
 METADATA_KEYS = (
     "ConnectedApp",
